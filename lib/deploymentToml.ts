@@ -1,0 +1,147 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as TOML from "@iarna/toml";
+import { StackConfig } from "./stackConfig";
+import { ClusterPlan, NodePlan, peersOf } from "./clusterPlan";
+import { PORTS } from "./ports";
+import { SERVER_SECRET_ENV, envPlaceholder } from "./secretKeys";
+import { DB_POOL_MAX_ACTIVE } from "./databaseParameters";
+
+export const BASE_DEPLOYMENT_TOML = path.join(__dirname, "..", "config-templates", "deployment.toml");
+
+type Table = { [key: string]: unknown };
+
+/**
+ * A JDBC URL as it must stand in deployment.toml: the value is copied verbatim into XML
+ * (master-datasources.xml), so `&` is written `&amp;`. TLS is required; VERIFY_CA checks the RDS CA,
+ * which the boot script adds to the truststore (the host name is our CNAME, not the RDS certificate's).
+ */
+export function jdbcUrl(host: string, port: number, database: string): string {
+    const params = ["sslMode=VERIFY_CA", "characterEncoding=UTF-8"];
+    return `jdbc:mysql://${host}:${port}/${database}?${params.join("&amp;")}`;
+}
+
+/** Node and cluster values of one node's deployment.toml, by seed step. */
+export function derivedDeploymentValues(config: StackConfig, plan: ClusterPlan, node: NodePlan): Table {
+    const { portal, gateway } = plan.hostNames;
+    const db = plan.database;
+    const secret = (key: keyof typeof SERVER_SECRET_ENV) => envPlaceholder(SERVER_SECRET_ENV[key]);
+    const keystore = (file: string) => ({
+        file_name: file,
+        type: "PKCS12",
+        password: secret("keystorePassword"),
+        alias: plan.keystore.alias,
+        key_password: secret("keystorePassword"),
+    });
+    const database = (name: string, maxActive: number) => ({
+        url: jdbcUrl(db.hostName, db.port, name),
+        username: db.apimUsername,
+        password: secret("dbPassword"),
+        pool_options: { maxActive },
+    });
+
+    const values: Table = {
+        // Step 2: the load balancer's portal host, and the port clients see.
+        server: { hostname: portal, node_ip: envPlaceholder("NODE_IP") },
+        transport: {
+            https: { properties: { proxyPort: PORTS.loadBalancerHttps } },
+            http: { properties: { proxyPort: PORTS.loadBalancerHttp } },
+        },
+        super_admin: { username: config.apim.adminUsername, password: secret("adminPassword") },
+        // Step 3: both shared databases, through their stable private name.
+        database: {
+            apim_db: database(db.apimDbName, DB_POOL_MAX_ACTIVE.apim),
+            shared_db: database(db.sharedDbName, DB_POOL_MAX_ACTIVE.shared),
+        },
+        // Step 1: the same keystore on every node; primary, internal and TLS change together.
+        keystore: {
+            primary: keystore(plan.keystore.file),
+            internal: keystore(plan.keystore.file),
+            tls: keystore(plan.keystore.file),
+        },
+        truststore: { file_name: plan.keystore.truststoreFile, type: "PKCS12", password: secret("truststorePassword") },
+        apim: {
+            gateway: {
+                environment: [
+                    {
+                        // Step 6: with a shared artifact folder each node publishes to itself.
+                        service_url: "https://localhost:${mgt.transport.https.port}/services/",
+                        // Step 7: APIs are exposed on the gateway host behind the load balancer.
+                        http_endpoint: `http://${gateway}`,
+                        https_endpoint: `https://${gateway}`,
+                        // The load balancer exposes WebSockets over TLS only.
+                        ws_endpoint: `wss://${gateway}:${PORTS.websocketWss}`,
+                        wss_endpoint: `wss://${gateway}:${PORTS.websocketWss}`,
+                    },
+                ],
+            },
+            devportal: { url: `https://${portal}/devportal` },
+            // Step 8: publish throttle events to every node's traffic manager, and duplicate this node's
+            // broker events to every other node (4.x renders jndi2.properties and the JMS publishers from it).
+            throttling: {
+                event_duplicate_url: peersOf(plan, node).map((peer) => `tcp://${peer.hostName}:${PORTS.jmsBroker}`),
+                throttle_decision_endpoints: [`tcp://localhost:${PORTS.jmsBroker}`],
+                url_group: plan.nodes.map((n) => ({
+                    traffic_manager_urls: [`tcp://${n.hostName}:${PORTS.throttleBinaryTcp}`],
+                    traffic_manager_auth_urls: [`ssl://${n.hostName}:${PORTS.throttleBinarySsl}`],
+                    type: "loadbalance",
+                })),
+            },
+        },
+    };
+
+    // 4.7 encrypts internal data with a symmetric key that must be identical on every node.
+    if (config.apim.version === "4.7.0") {
+        values.encryption = {
+            internal_crypto_provider: "org.wso2.carbon.crypto.provider.SymmetricKeyInternalCryptoProvider",
+            key: secret("encryptionKey"),
+        };
+    }
+    // Step 9.
+    if (config.analytics.enabled) {
+        (values.apim as Table).analytics = {
+            enable: true,
+            config_endpoint: config.analytics.configEndpoint,
+            auth_token: secret("analyticsAuthToken"),
+        };
+    }
+    return values;
+}
+
+/**
+ * Merges `overlay` into `base`: tables merge key by key, arrays of tables merge element by element
+ * (so the base's gateway environment keeps its static keys), any other value is replaced.
+ */
+export function mergeToml(base: Table, overlay: Table): Table {
+    const out: Table = { ...base };
+    for (const [key, value] of Object.entries(overlay)) {
+        const existing = out[key];
+        if (isTable(existing) && isTable(value)) {
+            out[key] = mergeToml(existing, value);
+        } else if (Array.isArray(existing) && Array.isArray(value) && existing.every(isTable) && value.every(isTable)) {
+            const length = Math.max(existing.length, value.length);
+            out[key] = Array.from({ length }, (_, i) =>
+                i < existing.length && i < value.length ? mergeToml(existing[i] as Table, value[i] as Table) : (value[i] ?? existing[i]),
+            );
+        } else {
+            out[key] = value;
+        }
+    }
+    return out;
+}
+
+function isTable(value: unknown): value is Table {
+    return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/** One node's complete deployment.toml. */
+export function renderDeploymentToml(
+    config: StackConfig,
+    plan: ClusterPlan,
+    node: NodePlan,
+    baseToml: string = fs.readFileSync(BASE_DEPLOYMENT_TOML, "utf8"),
+): string {
+    const merged = mergeToml(TOML.parse(baseToml) as Table, derivedDeploymentValues(config, plan, node));
+    const header = `# ${node.hostName}: rendered by the wso2-apim-ha Pulumi program; edits on the node are lost on replacement.\n`;
+    return header + TOML.stringify(merged as TOML.JsonMap);
+}

@@ -1,0 +1,162 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Pulumi mocks for running the whole program in-process with no cloud, CLI or network: used by
+ * `npm run render` and by the tests. Every generated secret resolves to a value starting with
+ * OFFLINE_SECRET_PREFIX, so anyone can grep rendered files for leaks.
+ */
+export const OFFLINE_SECRET_PREFIX = "offline-secret-";
+export const OFFLINE_REGION = "eu-west-1";
+export const OFFLINE_ACCOUNT = "123456789012";
+
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    /** Name of the parent resource; null for the stack's direct children. */
+    readonly parent: string | null;
+    readonly inputs: Record<string, any>;
+    readonly outputs: Record<string, any>;
+    /** Names of the resources this one waits for (dependsOn and the resources its inputs came from). */
+    readonly dependsOn: readonly string[];
+    readonly custom: boolean;
+}
+
+export interface OfflineRun {
+    readonly resources: RecordedResource[];
+    /** Invoke tokens the mocks do not know; a test asserts this stays empty. */
+    readonly unknownCalls: string[];
+}
+
+/** Values the mock gives the outputs of each resource type, beyond echoing its inputs. */
+const COMPUTED: Record<string, (name: string, inputs: Record<string, any>) => Record<string, unknown>> = {
+    "random:index/randomPassword:RandomPassword": (name) => ({ result: `${OFFLINE_SECRET_PREFIX}${name}` }),
+    "random:index/randomId:RandomId": (name) => ({ hex: `${OFFLINE_SECRET_PREFIX}${name}`, b64Std: `${OFFLINE_SECRET_PREFIX}${name}` }),
+    "tls:index/privateKey:PrivateKey": (name) => ({
+        privateKeyPem: `${OFFLINE_SECRET_PREFIX}${name}`,
+        privateKeyPemPkcs8: `${OFFLINE_SECRET_PREFIX}${name}`,
+        publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${name}\n-----END PUBLIC KEY-----\n`,
+    }),
+    "tls:index/selfSignedCert:SelfSignedCert": (name) => ({ certPem: `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n` }),
+    "aws:ec2/vpc:Vpc": (name, inputs) => ({ defaultSecurityGroupId: `sg-default-${name}`, cidrBlock: inputs.cidrBlock }),
+    "aws:ec2/subnet:Subnet": (_name, inputs) => ({ availabilityZone: inputs.availabilityZone }),
+    "aws:rds/instance:Instance": (name) => ({
+        address: `${name}.abcdefghijkl.${OFFLINE_REGION}.rds.amazonaws.com`,
+        endpoint: `${name}.abcdefghijkl.${OFFLINE_REGION}.rds.amazonaws.com:3306`,
+        port: 3306,
+    }),
+    "aws:efs/fileSystem:FileSystem": (name) => ({ dnsName: `fs-${hex(name)}.efs.${OFFLINE_REGION}.amazonaws.com` }),
+    "aws:lb/loadBalancer:LoadBalancer": (name) => ({ dnsName: `${name}-1234567890.${OFFLINE_REGION}.elb.amazonaws.com`, zoneId: "Z32O12XQLNTSW2" }),
+    "aws:ec2/instance:Instance": (name) => ({ privateIp: `10.40.${hex(name).length % 200}.10`, instanceState: "running" }),
+    "aws:route53/zone:Zone": (name) => ({ zoneId: `Z${hex(name).toUpperCase()}` }),
+    "aws:acm/certificate:Certificate": () => ({
+        domainValidationOptions: [],
+    }),
+};
+
+/** Stable id-like suffix so offline renders are reproducible. */
+function hex(name: string): string {
+    let h = 0x811c9dc5;
+    for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+    return h.toString(16).padStart(8, "0") + "0000000000".slice(0, 9);
+}
+
+/** Ids in the shape AWS gives them, since templates and tests read them (fs-…, fsap-…, subnet-…). */
+function mockId(type: string, name: string): string {
+    const prefixes: Record<string, string> = {
+        "aws:ec2/vpc:Vpc": "vpc-",
+        "aws:ec2/subnet:Subnet": "subnet-",
+        "aws:ec2/securityGroup:SecurityGroup": "sg-",
+        "aws:ec2/instance:Instance": "i-",
+        "aws:efs/fileSystem:FileSystem": "fs-",
+        "aws:efs/accessPoint:AccessPoint": "fsap-",
+        "aws:kms/key:Key": "",
+    };
+    return type in prefixes ? `${prefixes[type]}${hex(name)}` : `${name}-id`;
+}
+
+function arnFor(type: string, name: string): string {
+    const [, module] = type.split(":");
+    const service = module.split("/")[0];
+    return `arn:aws:${service}:${OFFLINE_REGION}:${OFFLINE_ACCOUNT}:${name}`;
+}
+
+function callResult(token: string, inputs: Record<string, any>): Record<string, any> | undefined {
+    switch (token) {
+        case "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return { names: ["a", "b", "c", "d"].map((z) => `${OFFLINE_REGION}${z}`), zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3", "euw1-az4"], id: OFFLINE_REGION };
+        case "aws:index/getRegion:getRegion":
+            return { name: OFFLINE_REGION, region: OFFLINE_REGION, id: OFFLINE_REGION };
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { accountId: OFFLINE_ACCOUNT, arn: `arn:aws:iam::${OFFLINE_ACCOUNT}:user/offline`, userId: "offline", id: OFFLINE_ACCOUNT };
+        case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        case "aws:ec2/getAmi:getAmi":
+            return { id: "ami-0offline0000000000", imageId: "ami-0offline0000000000", architecture: "x86_64", name: "al2023-ami-2023.offline-x86_64" };
+        case "aws:route53/getZone:getZone":
+            return { zoneId: "ZPUBLICOFFLINE", name: inputs.name, id: "ZPUBLICOFFLINE" };
+        case "aws:ec2/getSubnet:getSubnet": {
+            // Offline, a subnet id ending in a letter a-d sits in that zone; anything else in zone a.
+            const zone = /([a-d])$/.exec(String(inputs.id ?? ""))?.[1] ?? "a";
+            return { id: inputs.id, availabilityZone: `${OFFLINE_REGION}${zone}`, vpcId: "vpc-offline" };
+        }
+        case "aws:iam/getPolicyDocument:getPolicyDocument":
+            return { json: JSON.stringify({ Version: "2012-10-17", Statement: inputs.statements ?? [] }), id: "policy" };
+        case "aws:elb/getServiceAccount:getServiceAccount":
+            return { arn: "arn:aws:iam::156460612806:root", id: "156460612806" };
+        default:
+            return undefined;
+    }
+}
+
+/** URN → resource name: the part after the last "::". */
+function urnName(urn: string): string {
+    return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+/**
+ * Installs the mocks and records every registration (with its parent and dependencies) in order.
+ * Call before the program's modules create resources.
+ */
+export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev"): OfflineRun {
+    const run: OfflineRun = { resources: [], unknownCalls: [] };
+    const pending = new Map<string, { parent: string | null; dependsOn: string[] }>();
+    pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                const inputs = args.inputs ?? {};
+                const id = args.custom === false ? undefined : mockId(args.type, args.name);
+                const state = {
+                    ...inputs,
+                    ...(args.custom !== false && args.type.startsWith("aws:") ? { arn: inputs.arn ?? arnFor(args.type, args.name) } : {}),
+                    ...(COMPUTED[args.type]?.(args.name, inputs) ?? {}),
+                };
+                const key = `${args.type}::${args.name}`;
+                const meta = pending.get(key) ?? { parent: null, dependsOn: [] };
+                run.resources.push({ type: args.type, name: args.name, inputs, outputs: state, custom: args.custom !== false, ...meta });
+                return { id, state };
+            },
+            call(args) {
+                const result = callResult(args.token, args.inputs ?? {});
+                if (result === undefined) {
+                    // Throwing here kills the jest worker with an empty message: record instead.
+                    run.unknownCalls.push(args.token);
+                    return {};
+                }
+                return result;
+            },
+        },
+        project,
+        stack,
+        false,
+    );
+    // The mock monitor does not pass parents or dependencies to newResource; read them off the request.
+    const monitor = (pulumi.runtime as any).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: any) => {
+        const parentUrn: string = req.getParent();
+        const deps = new Set<string>(req.getDependenciesList().map(urnName));
+        pending.set(`${req.getType()}::${req.getName()}`, { parent: parentUrn ? urnName(parentUrn) : null, dependsOn: [...deps] });
+        return register(req, callback);
+    };
+    return run;
+}

@@ -1,0 +1,35 @@
+/**
+ * The one port table. Security groups, target groups, health checks and deployment.toml all read it,
+ * so changing a port is one edit.
+ */
+export const PORTS = {
+  /** Load balancer listeners. */
+  loadBalancerHttps: 443,
+  loadBalancerHttp: 80,
+  /** Portals (publisher, devportal, admin, carbon) and the management console, HTTPS. */
+  portalHttps: 9443,
+  /** Servlet HTTP transport (WSO2's own automation health-checks /services/Version here). */
+  servletHttp: 9763,
+  /** API gateway (passthrough/NIO) transports. */
+  gatewayHttps: 8243,
+  gatewayHttp: 8280,
+  /** WebSocket gateway transports. */
+  websocketWss: 8099,
+  websocketWs: 9099,
+  /** Node-to-node: throttle events (binary TCP and SSL) and the JMS broker. */
+  throttleBinaryTcp: 9611,
+  throttleBinarySsl: 9711,
+  jmsBroker: 5672,
+  /** Shared services. */
+  mysql: 3306,
+  nfs: 2049,
+} as const;
+
+/** Ports only the nodes may open to one another (seed step 8), never to the load balancer or the world. */
+export const NODE_TO_NODE_PORTS = [PORTS.throttleBinaryTcp, PORTS.throttleBinarySsl, PORTS.jmsBroker] as const;
+
+/**
+ * The path WSO2 answers on once the server has fully started (the readiness probe of WSO2's Helm chart),
+ * served on the portal HTTPS port.
+ */
+export const HEALTH_CHECK_PATH = "/api/am/gateway/v2/server-startup-healthcheck";

@@ -1,0 +1,176 @@
+import { execFileSync } from "child_process";
+import * as TOML from "@iarna/toml";
+import { planCluster } from "../../lib/clusterPlan";
+import { renderDeploymentToml, jdbcUrl } from "../../lib/deploymentToml";
+import { PORTS } from "../../lib/ports";
+import { SERVER_SECRET_ENV } from "../../lib/secretKeys";
+import { sampleConfig } from "../support/sampleConfig";
+import { requireTool } from "../support/validators";
+
+type Toml = Record<string, any>;
+
+function renderAll(overrides: Record<string, unknown> = {}): Toml[] {
+    const config = sampleConfig(overrides);
+    const plan = planCluster(config);
+    return plan.nodes.map((node) => TOML.parse(renderDeploymentToml(config, plan, node)) as Toml);
+}
+
+/**
+ * Keys the API-M 4.x config templates read (deployment.toml vocabulary: product-apim conf templates,
+ * carbon-kernel catalina/carbon templates, carbon-apimgt api-manager.xml.j2 and master-datasources.xml.j2).
+ * A key outside this list would be silently ignored by WSO2.
+ */
+const TEMPLATE_KEYS = new Set([
+    "server.hostname", "server.node_ip", "server.base_path", "server.server_role",
+    "super_admin.username", "super_admin.password", "super_admin.create_admin_account",
+    "user_store.type",
+    ...["apim_db", "shared_db"].flatMap((db) => [
+        `database.${db}.type`, `database.${db}.url`, `database.${db}.username`, `database.${db}.password`,
+        `database.${db}.driver`, `database.${db}.validationQuery`,
+        ...["maxActive", "maxWait", "minIdle", "testOnBorrow", "validationInterval"].map((o) => `database.${db}.pool_options.${o}`),
+    ]),
+    "database.local.url",
+    "transport.https.properties.proxyPort", "transport.http.properties.proxyPort", "transport.https.sslHostConfig.properties.protocols",
+    ...["primary", "internal", "tls"].flatMap((k) => ["file_name", "type", "password", "alias", "key_password"].map((f) => `keystore.${k}.${f}`)),
+    "truststore.file_name", "truststore.type", "truststore.password",
+    ...["name", "type", "gateway_type", "provider", "display_in_api_console", "description", "show_as_token_endpoint_url", "service_url",
+        "username", "password", "http_endpoint", "https_endpoint", "ws_endpoint", "wss_endpoint"].map((k) => `apim.gateway.environment.${k}`),
+    "apim.sync_runtime_artifacts.gateway.gateway_labels",
+    "apim.key_manager.service_url", "apim.key_manager.username", "apim.key_manager.password",
+    ...["enable_outbound_auth_header", "auth_header", "revoke_endpoint", "enable_token_encryption", "enable_token_hashing"].map((k) => `apim.oauth_config.${k}`),
+    "apim.analytics.enable", "apim.analytics.config_endpoint", "apim.analytics.auth_token",
+    "apim.devportal.url",
+    "apim.cors.allow_origins", "apim.cors.allow_methods", "apim.cors.allow_headers", "apim.cors.allow_credentials",
+    "apim.throttling.event_duplicate_url", "apim.throttling.throttle_decision_endpoints",
+    "apim.throttling.url_group.traffic_manager_urls", "apim.throttling.url_group.traffic_manager_auth_urls", "apim.throttling.url_group.type",
+    "event_handler.name", "event_handler.subscriptions",
+    "service_provider.sp_name_regex",
+    "event_listener.id", "event_listener.type", "event_listener.name", "event_listener.order",
+    "event_listener.properties.notification_endpoint", "event_listener.properties.username", "event_listener.properties.password",
+    "event_listener.properties.header.X-WSO2-KEY-MANAGER",
+    "oauth.grant_type.token_exchange.enable", "oauth.grant_type.token_exchange.allow_refresh_tokens", "oauth.grant_type.token_exchange.iat_validity_period",
+    "encryption.internal_crypto_provider", "encryption.key",
+]);
+
+/** Dotted paths of every leaf value (array-of-table elements share their table's path). */
+function leafKeys(value: unknown, prefix = ""): string[] {
+    if (Array.isArray(value) && value.every((v) => typeof v === "object" && v !== null && !Array.isArray(v))) {
+        return value.flatMap((v) => leafKeys(v, prefix));
+    }
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+        return Object.entries(value).flatMap(([k, v]) => leafKeys(v, prefix ? `${prefix}.${k}` : k));
+    }
+    return [prefix];
+}
+
+describe("deployment.toml of each node", () => {
+    it.each([2, 3])("with %i nodes, every node publishes throttle events to every node and duplicates broker events to the others", (count) => {
+        const nodes = renderAll({ nodeCount: count });
+        expect(nodes).toHaveLength(count);
+        const hosts = Array.from({ length: count }, (_, i) => `apim-${i + 1}.apim.internal`);
+        nodes.forEach((toml, i) => {
+            const throttling = toml.apim.throttling;
+            expect(throttling.url_group.map((g: any) => g.traffic_manager_urls)).toEqual(hosts.map((h) => [`tcp://${h}:${PORTS.throttleBinaryTcp}`]));
+            expect(throttling.url_group.map((g: any) => g.traffic_manager_auth_urls)).toEqual(hosts.map((h) => [`ssl://${h}:${PORTS.throttleBinarySsl}`]));
+            expect(throttling.url_group.every((g: any) => g.type === "loadbalance")).toBe(true);
+            // The other nodes' brokers, never its own: this is what 4.x renders jndi2.properties and jmsEventPublisher2 from.
+            expect(throttling.event_duplicate_url).toEqual(hosts.filter((_, j) => j !== i).map((h) => `tcp://${h}:${PORTS.jmsBroker}`));
+            expect(throttling.throttle_decision_endpoints).toEqual([`tcp://localhost:${PORTS.jmsBroker}`]);
+        });
+    });
+
+    it("node 1 and node 2 point at each other", () => {
+        const [one, two] = renderAll();
+        expect(one.apim.throttling.event_duplicate_url).toEqual(["tcp://apim-2.apim.internal:5672"]);
+        expect(two.apim.throttling.event_duplicate_url).toEqual(["tcp://apim-1.apim.internal:5672"]);
+    });
+
+    it("serves the portals on the portal host behind the load balancer's 443 (seed step 2)", () => {
+        for (const toml of renderAll()) {
+            expect(toml.server.hostname).toBe("api.example.com");
+            expect(toml.transport.https.properties.proxyPort).toBe(443);
+            expect(toml.apim.devportal.url).toBe("https://api.example.com/devportal");
+        }
+    });
+
+    it("uses both shared MySQL databases over TLS with the current driver (seed step 3)", () => {
+        for (const toml of renderAll()) {
+            for (const [db, name] of [["apim_db", "WSO2AM_DB"], ["shared_db", "WSO2SHARED_DB"]]) {
+                const section = toml.database[db];
+                expect(section.type).toBe("mysql");
+                expect(section.driver).toBe("com.mysql.cj.jdbc.Driver");
+                expect(section.url).toBe(`jdbc:mysql://db.apim.internal:3306/${name}?sslMode=VERIFY_CA&amp;characterEncoding=UTF-8`);
+                expect(section.url).not.toMatch(/useSSL=false/);
+                expect(section.username).toBe("wso2apim");
+                expect(section.pool_options.maxActive).toBeGreaterThan(0);
+            }
+        }
+    });
+
+    it("writes JDBC URLs that stay well-formed once WSO2 copies them into XML", () => {
+        if (!requireTool("xmllint")) return;
+        const url = jdbcUrl("db.apim.internal", 3306, "WSO2AM_DB");
+        const xml = `<?xml version="1.0"?><datasource><url>${url}</url></datasource>`;
+        const text = execFileSync("xmllint", ["--xpath", "string(/datasource/url)", "-"], { input: xml }).toString().trim();
+        expect(text).toBe("jdbc:mysql://db.apim.internal:3306/WSO2AM_DB?sslMode=VERIFY_CA&characterEncoding=UTF-8");
+    });
+
+    it("exposes APIs on the gateway host and publishes to the local gateway (seed steps 6 and 7)", () => {
+        for (const toml of renderAll()) {
+            const [env] = toml.apim.gateway.environment;
+            expect(env.name).toBe("Default");
+            expect(env.service_url).toBe("https://localhost:${mgt.transport.https.port}/services/");
+            expect(env.https_endpoint).toBe("https://gw.example.com");
+            expect(env.http_endpoint).toBe("http://gw.example.com");
+            expect(env.wss_endpoint).toBe(`wss://gw.example.com:${PORTS.websocketWss}`);
+        }
+    });
+
+    it("holds no password: every secret is an $env placeholder the boot script fills (seed step 10)", () => {
+        const [toml] = renderAll({ analyticsEnabled: true, analyticsConfigEndpoint: "https://analytics.example.com/auth/v1", analyticsAuthToken: "tok" });
+        const env = (name: string) => `$env{${name}}`;
+        expect(toml.super_admin.password).toBe(env(SERVER_SECRET_ENV.adminPassword));
+        expect(toml.database.apim_db.password).toBe(env(SERVER_SECRET_ENV.dbPassword));
+        expect(toml.database.shared_db.password).toBe(env(SERVER_SECRET_ENV.dbPassword));
+        for (const ks of ["primary", "internal", "tls"]) {
+            expect(toml.keystore[ks]).toMatchObject({ file_name: "apim-keystore.p12", type: "PKCS12", alias: "apim", password: env(SERVER_SECRET_ENV.keystorePassword), key_password: env(SERVER_SECRET_ENV.keystorePassword) });
+        }
+        expect(toml.truststore).toEqual({ file_name: "apim-truststore.p12", type: "PKCS12", password: env(SERVER_SECRET_ENV.truststorePassword) });
+        expect(toml.apim.analytics).toEqual({ enable: true, config_endpoint: "https://analytics.example.com/auth/v1", auth_token: env(SERVER_SECRET_ENV.analyticsAuthToken) });
+        // Every password-like value anywhere is a placeholder, never a literal.
+        const secretLike = (function walk(value: unknown, key: string): [string, unknown][] {
+            if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => walk(v, Array.isArray(value) ? key : k));
+            return /password|auth_token|^key$/.test(key) ? [[key, value]] : [];
+        })(toml, "");
+        expect(secretLike.length).toBeGreaterThan(8);
+        for (const [key, value] of secretLike) expect([key, value]).toEqual([key, expect.stringMatching(/^(\$env\{WSO2_[A-Z_]+\}|\$\{admin\.password\}|\$ref\{super_admin\.password\})$/)]);
+    });
+
+    it("sets the 4.7 symmetric encryption key from the secret, and not on older versions", () => {
+        const [v47] = renderAll({ apimVersion: "4.7.0" });
+        expect(v47.encryption).toEqual({
+            internal_crypto_provider: "org.wso2.carbon.crypto.provider.SymmetricKeyInternalCryptoProvider",
+            key: `$env{${SERVER_SECRET_ENV.encryptionKey}}`,
+        });
+        const [v45] = renderAll({ apimVersion: "4.5.0" });
+        expect(v45.encryption).toBeUndefined();
+    });
+
+    it("keeps analytics off unless enabled (seed step 9)", () => {
+        expect(renderAll()[0].apim.analytics).toEqual({ enable: false });
+    });
+
+    it("writes only keys that WSO2's 4.x templates read", () => {
+        const [toml] = renderAll({ analyticsEnabled: true, analyticsConfigEndpoint: "https://a.example.com/x", analyticsAuthToken: "t" });
+        const unknown = [...new Set(leafKeys(toml))].filter((k) => !TEMPLATE_KEYS.has(k));
+        expect(unknown).toEqual([]);
+    });
+
+    it("is valid TOML that round-trips through a parser", () => {
+        const config = sampleConfig({ nodeCount: 3 });
+        const plan = planCluster(config);
+        const text = renderDeploymentToml(config, plan, plan.nodes[2]);
+        expect(TOML.parse(TOML.stringify(TOML.parse(text)))).toEqual(TOML.parse(text));
+        expect(text.startsWith("# apim-3.apim.internal")).toBe(true);
+    });
+});
