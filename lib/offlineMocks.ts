@@ -11,6 +11,8 @@ export const OFFLINE_ACCOUNT = "123456789012";
 
 export interface RecordedResource {
     readonly type: string;
+    /** The id the mock gave a custom resource (what other resources' inputs refer to); undefined for components. */
+    readonly id?: string;
     readonly name: string;
     /** Name of the parent resource; null for the stack's direct children. */
     readonly parent: string | null;
@@ -48,9 +50,29 @@ const COMPUTED: Record<string, (name: string, inputs: Record<string, any>) => Re
     "aws:lb/loadBalancer:LoadBalancer": (name) => ({ dnsName: `${name}-1234567890.${OFFLINE_REGION}.elb.amazonaws.com`, zoneId: "Z32O12XQLNTSW2" }),
     "aws:ec2/instance:Instance": (name) => ({ privateIp: `10.40.${hex(name).length % 200}.10`, instanceState: "running" }),
     "aws:route53/zone:Zone": (name) => ({ zoneId: `Z${hex(name).toUpperCase()}` }),
-    "aws:acm/certificate:Certificate": () => ({
-        domainValidationOptions: [],
+    // DNS validation: one CNAME per name, as ACM returns them (imported certificates get none).
+    "aws:acm/certificate:Certificate": (_name, inputs) => ({
+        domainValidationOptions:
+            inputs.validationMethod === "DNS"
+                ? [inputs.domainName, ...(inputs.subjectAlternativeNames ?? [])].map((domainName: string) => ({
+                      domainName,
+                      resourceRecordName: `_${hex(domainName)}.${domainName}.`,
+                      resourceRecordType: "CNAME",
+                      resourceRecordValue: `_${hex(domainName)}.offline.acm-validations.aws.`,
+                  }))
+                : [],
     }),
+    // The provider auto-names these; the RDS instance refers to them by name.
+    "aws:rds/parameterGroup:ParameterGroup": (name, inputs) => ({ name: inputs.name ?? name }),
+    "aws:rds/subnetGroup:SubnetGroup": (name, inputs) => ({ name: inputs.name ?? name }),
+    "aws:iam/role:Role": (name, inputs) => ({ name: inputs.name ?? name }),
+    "aws:iam/instanceProfile:InstanceProfile": (name, inputs) => ({ name: inputs.name ?? name }),
+    "aws:s3/bucket:Bucket": (name, inputs) => {
+        const bucket = inputs.bucket ?? `${name}-${hex(name).slice(0, 8)}`;
+        return { bucket, arn: `arn:aws:s3:::${bucket}` };
+    },
+    "aws:route53/record:Record": (_name, inputs) => ({ fqdn: String(inputs.name ?? "").replace(/\.$/, "") }),
+    "command:local:Command": () => ({ stdout: "", stderr: "" }),
 };
 
 /** Stable id-like suffix so offline renders are reproducible. */
@@ -103,6 +125,8 @@ function callResult(token: string, inputs: Record<string, any>): Record<string, 
             return { json: JSON.stringify({ Version: "2012-10-17", Statement: inputs.statements ?? [] }), id: "policy" };
         case "aws:elb/getServiceAccount:getServiceAccount":
             return { arn: "arn:aws:iam::156460612806:root", id: "156460612806" };
+        case "aws:ec2/getVpc:getVpc":
+            return { id: inputs.id ?? "vpc-offline", cidrBlock: "10.60.0.0/16", enableDnsSupport: true, enableDnsHostnames: true };
         default:
             return undefined;
     }
@@ -132,7 +156,7 @@ export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev"): Of
                 };
                 const key = `${args.type}::${args.name}`;
                 const meta = pending.get(key) ?? { parent: null, dependsOn: [] };
-                run.resources.push({ type: args.type, name: args.name, inputs, outputs: state, custom: args.custom !== false, ...meta });
+                run.resources.push({ type: args.type, name: args.name, id, inputs, outputs: state, custom: args.custom !== false, ...meta });
                 return { id, state };
             },
             call(args) {

@@ -1,0 +1,151 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { clusterSecretDocument } from "../lib/clusterSecretDocument";
+import { secretKeyPolicy } from "../lib/secretKeyPolicy";
+
+export interface ClusterSecretsArgs {
+    /** Public host names; the portal host is the keystore certificate's CN, both are SANs. */
+    readonly hostNames: { readonly portal: string; readonly gateway: string };
+    /** Private node names (apim-<n>.<zone>), added to the certificate's SANs so peers can verify each other. */
+    readonly nodeHostNames: readonly string[];
+    /** Only when analytics is enabled; omitted, the secret carries no WSO2_ANALYTICS_AUTH_TOKEN key. */
+    readonly analyticsAuthToken?: pulumi.Input<string>;
+    /**
+     * Days Secrets Manager keeps the secret recoverable after deletion. Default 7; 0 deletes at once
+     * (dev stacks that are torn down and recreated), otherwise 7-30.
+     */
+    readonly recoveryWindowInDays?: number;
+}
+
+/** Generated passwords: alphanumeric, since WSO2's AMQP URL breaks on @ # / ? % ' and systemd env files on quotes. */
+export const GENERATED_PASSWORD_LENGTH = 32;
+
+/** Validity of the WSO2 keystore certificate (about three years); renewing it is a deliberate replacement. */
+export const KEYSTORE_CERT_VALIDITY_HOURS = 3 * 365 * 24;
+
+/** DNS names the WSO2 keystore certificate covers: portal first, gateway, every node, localhost. */
+export function keystoreCertificateDnsNames(hostNames: { portal: string; gateway: string }, nodeHostNames: readonly string[]): string[] {
+    return [...new Set([hostNames.portal, hostNames.gateway, ...nodeHostNames, "localhost"])];
+}
+
+export function validateRecoveryWindow(days: number): number {
+    if (!(Number.isInteger(days) && (days === 0 || (days >= 7 && days <= 30)))) {
+        throw new Error(`ClusterSecrets: recoveryWindowInDays must be 0 or 7-30 (a Secrets Manager limit), got ${days}`);
+    }
+    return days;
+}
+
+/**
+ * Every secret the cluster needs, generated once and identical on every node, in one KMS-encrypted
+ * Secrets Manager secret that nodes read at boot (never through user data).
+ */
+export class ClusterSecrets extends pulumi.ComponentResource {
+    readonly secretArn: pulumi.Output<string>;
+    readonly kmsKeyArn: pulumi.Output<string>;
+    /** pulumi.secret; the RDS master password (also in the secret as DB_MASTER_PASSWORD for the boot script). */
+    readonly dbMasterPassword: pulumi.Output<string>;
+    /** The keystore certificate (public), e.g. for a client that wants to pin it. */
+    readonly keystoreCertificatePem: pulumi.Output<string>;
+
+    constructor(name: string, args: ClusterSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+        const recoveryWindowInDays = validateRecoveryWindow(args.recoveryWindowInDays ?? 7);
+        super("wso2-apim-ha:clusterSecrets:ClusterSecrets", name, {}, opts);
+        const parent = { parent: this };
+
+        const password = (part: string) =>
+            pulumi.secret(
+                new random.RandomPassword(
+                    `${name}-${part}`,
+                    { length: GENERATED_PASSWORD_LENGTH, special: false, upper: true, lower: true, numeric: true, minUpper: 2, minLower: 2, minNumeric: 2 },
+                    parent,
+                ).result,
+            );
+        const adminPassword = password("admin-password");
+        const dbPassword = password("db-password");
+        const dbMasterPassword = password("db-master-password");
+        const keystorePassword = password("keystore-password");
+        const truststorePassword = password("truststore-password");
+        // API-M 4.7's symmetric [encryption] key: 32 random bytes as hex, the same on every node.
+        const encryptionKey = pulumi.secret(new random.RandomId(`${name}-encryption-key`, { byteLength: 32 }, parent).hex);
+
+        // Seed step 1: one keystore for all nodes, since its key signs tokens that any node must verify.
+        const keystoreKey = new tls.PrivateKey(`${name}-keystore-key`, { algorithm: "RSA", rsaBits: 2048 }, parent);
+        const keystoreCert = new tls.SelfSignedCert(
+            `${name}-keystore-cert`,
+            {
+                privateKeyPem: keystoreKey.privateKeyPem,
+                subject: { commonName: args.hostNames.portal, organization: "WSO2 API Manager" },
+                dnsNames: keystoreCertificateDnsNames(args.hostNames, args.nodeHostNames),
+                ipAddresses: ["127.0.0.1"],
+                validityPeriodHours: KEYSTORE_CERT_VALIDITY_HOURS,
+                allowedUses: ["key_encipherment", "digital_signature", "server_auth", "client_auth"],
+            },
+            parent,
+        );
+
+        const identity = aws.getCallerIdentityOutput({}, parent);
+        const partition = aws.getPartitionOutput({}, parent);
+        const key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: `Encrypts the WSO2 API-M secret of stack ${pulumi.getProject()}/${pulumi.getStack()}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                policy: pulumi
+                    .all([identity.accountId, partition.partition])
+                    .apply(([accountId, part]) => JSON.stringify(secretKeyPolicy(accountId, part))),
+            },
+            parent,
+        );
+        new aws.kms.Alias(`${name}-key-alias`, { namePrefix: `alias/${pulumi.getProject()}-${pulumi.getStack()}-secrets-`, targetKeyId: key.arn }, parent);
+
+        // No fixed name: a replacement must not collide with the old secret during its recovery window.
+        const secret = new aws.secretsmanager.Secret(
+            `${name}-secret`,
+            {
+                namePrefix: `${pulumi.getProject()}/${pulumi.getStack()}/`,
+                description: "WSO2 API-M passwords, encryption key and keystore; the nodes read it at boot",
+                kmsKeyId: key.arn,
+                recoveryWindowInDays,
+            },
+            parent,
+        );
+        const analyticsAuthToken = args.analyticsAuthToken === undefined ? undefined : pulumi.output(args.analyticsAuthToken);
+        const document = pulumi
+            .all([
+                pulumi.all([adminPassword, dbPassword, keystorePassword, truststorePassword, encryptionKey, dbMasterPassword]),
+                analyticsAuthToken,
+                keystoreKey.privateKeyPem,
+                keystoreCert.certPem,
+            ])
+            .apply(([[admin, db, keystore, truststore, encryption, dbMaster], analytics, privateKeyPem, certificatePem]) =>
+                JSON.stringify(
+                    clusterSecretDocument({
+                        adminPassword: admin,
+                        dbPassword: db,
+                        keystorePassword: keystore,
+                        truststorePassword: truststore,
+                        encryptionKey: encryption,
+                        analyticsAuthToken: analytics,
+                        dbMasterPassword: dbMaster,
+                        keystorePrivateKeyPem: privateKeyPem,
+                        keystoreCertificatePem: certificatePem,
+                    }),
+                ),
+            );
+        new aws.secretsmanager.SecretVersion(`${name}-secret-value`, { secretId: secret.id, secretString: pulumi.secret(document) }, parent);
+
+        this.secretArn = secret.arn;
+        this.kmsKeyArn = key.arn;
+        this.dbMasterPassword = dbMasterPassword;
+        this.keystoreCertificatePem = keystoreCert.certPem;
+        this.registerOutputs({
+            secretArn: this.secretArn,
+            kmsKeyArn: this.kmsKeyArn,
+            dbMasterPassword: this.dbMasterPassword,
+            keystoreCertificatePem: this.keystoreCertificatePem,
+        });
+    }
+}

@@ -1,0 +1,134 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { StackConfig } from "../lib/stackConfig";
+import { PORTS } from "../lib/ports";
+import {
+    EXPORTED_DATABASE_LOGS,
+    databaseIdentifier,
+    databaseLogGroupName,
+    databaseParameters,
+    finalSnapshotIdentifier,
+    parameterGroupFamily,
+} from "../lib/databaseParameters";
+
+export interface DatabaseTierArgs {
+    /** Private subnets in at least two zones (the DB subnet group). */
+    readonly subnetIds: pulumi.Input<string>[];
+    /** The database security group (MySQL from the nodes only). */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** Instance class, engine version (8.0 / 8.4, optionally with a minor), storage, Multi-AZ, backup days. */
+    readonly database: StackConfig["database"];
+    /**
+     * RDS deletion protection and Pulumi `protect`; when false (dev) the instance is deleted without a
+     * final snapshot, when true a final snapshot is kept if it is ever deleted.
+     */
+    readonly deletionProtection: boolean;
+    /** Master account, used only by the boot script to create WSO2's schemas and user. */
+    readonly masterUsername: string;
+    readonly masterPassword: pulumi.Input<string>;
+    /** WSO2AM_DB (RDS creates one database; the node boot script creates WSO2SHARED_DB). */
+    readonly initialDatabaseName: string;
+    /** MySQL max_connections, from lib/databaseParameters.ts maxConnectionsFor(). */
+    readonly maxConnections: number;
+    /** Private zone that receives the CNAME. */
+    readonly privateZoneId: pulumi.Input<string>;
+    /** Stable private name (db.<zone>) the nodes use; a CNAME to the RDS address, TTL 30 s so a replaced instance's address reaches the nodes quickly. */
+    readonly hostName: string;
+    /** Retention of the exported error and slow-query log groups. */
+    readonly logRetentionDays: number;
+}
+
+/** RDS MySQL for WSO2 (TLS required, encrypted, private) and its stable private DNS name. */
+export class DatabaseTier extends pulumi.ComponentResource {
+    /** RDS endpoint address; nodes use the stable hostName instead. */
+    readonly address: pulumi.Output<string>;
+    readonly instanceArn: pulumi.Output<string>;
+    /** RDS instance identifier (fixed per stack, see databaseIdentifier). */
+    readonly identifier: pulumi.Output<string>;
+
+    constructor(name: string, args: DatabaseTierArgs, opts?: pulumi.ComponentResourceOptions) {
+        if (args.subnetIds.length < 2) throw new Error(`DatabaseTier: RDS needs subnets in at least two zones, got ${args.subnetIds.length}`);
+        if (args.maxConnections < 1) throw new Error(`DatabaseTier: maxConnections must be positive, got ${args.maxConnections}`);
+        super("wso2-apim-ha:databaseTier:DatabaseTier", name, {}, opts);
+        const parent = { parent: this };
+        const db = args.database;
+
+        const subnetGroup = new aws.rds.SubnetGroup(
+            `${name}-subnets`,
+            { subnetIds: args.subnetIds, description: "Private subnets of the WSO2 API-M database" },
+            parent,
+        );
+        const parameterGroup = new aws.rds.ParameterGroup(
+            `${name}-parameters`,
+            {
+                family: parameterGroupFamily(db.engineVersion),
+                description: "WSO2 API-M: connection budget, TLS required, utf8mb4 case-sensitive collation",
+                parameters: databaseParameters(args.maxConnections),
+            },
+            parent,
+        );
+
+        const identifier = databaseIdentifier(pulumi.getProject(), pulumi.getStack(), name);
+        // Created before the instance so RDS writes into groups that expire, not ones it creates without retention.
+        const logGroups = EXPORTED_DATABASE_LOGS.map(
+            (log) =>
+                new aws.cloudwatch.LogGroup(
+                    `${name}-log-${log}`,
+                    { name: databaseLogGroupName(identifier, log), retentionInDays: args.logRetentionDays },
+                    parent,
+                ),
+        );
+
+        const instance = new aws.rds.Instance(
+            `${name}-instance`,
+            {
+                identifier,
+                engine: "mysql",
+                engineVersion: db.engineVersion,
+                instanceClass: db.instanceClass,
+                port: PORTS.mysql,
+                storageType: "gp3",
+                allocatedStorage: db.allocatedStorageGb,
+                maxAllocatedStorage: db.maxAllocatedStorageGb,
+                storageEncrypted: true,
+                publiclyAccessible: false,
+                dbSubnetGroupName: subnetGroup.name,
+                vpcSecurityGroupIds: [args.securityGroupId],
+                parameterGroupName: parameterGroup.name,
+                multiAz: db.multiAz,
+                backupRetentionPeriod: db.backupRetentionDays,
+                deletionProtection: args.deletionProtection,
+                skipFinalSnapshot: !args.deletionProtection,
+                finalSnapshotIdentifier: args.deletionProtection ? finalSnapshotIdentifier(identifier) : undefined,
+                autoMinorVersionUpgrade: true,
+                copyTagsToSnapshot: true,
+                enabledCloudwatchLogsExports: [...EXPORTED_DATABASE_LOGS],
+                dbName: args.initialDatabaseName,
+                // A plain master password, not manageMasterUserPassword: its rotation would break the boot script.
+                username: args.masterUsername,
+                password: pulumi.secret(args.masterPassword),
+                caCertIdentifier: "rds-ca-rsa2048-g1",
+                // Changes wait for the maintenance window instead of restarting a serving database.
+                applyImmediately: false,
+            },
+            {
+                parent: this,
+                dependsOn: logGroups,
+                protect: args.deletionProtection,
+                // The identifier is fixed, so a replacement cannot be created next to the old instance.
+                deleteBeforeReplace: true,
+            },
+        );
+
+        new aws.route53.Record(
+            `${name}-dns`,
+            { zoneId: args.privateZoneId, name: args.hostName, type: "CNAME", ttl: 30, records: [instance.address] },
+            parent,
+        );
+
+        this.address = instance.address;
+        this.instanceArn = instance.arn;
+        this.identifier = instance.identifier;
+        this.registerOutputs({ address: this.address, instanceArn: this.instanceArn, identifier: this.identifier });
+    }
+}

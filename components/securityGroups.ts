@@ -1,0 +1,68 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import {
+    SECURITY_GROUP_DESCRIPTIONS,
+    SECURITY_GROUP_ROLES,
+    SecurityGroupRole,
+    securityGroupNamePart,
+    securityGroupRuleKey,
+    securityGroupRules,
+} from "../lib/securityGroupRules";
+
+export interface SecurityGroupsArgs {
+    /** VPC the four groups belong to. */
+    readonly vpcId: pulumi.Input<string>;
+    /** CIDRs allowed to reach the load balancer on 443, 80 and the secure WebSocket port; at least one. */
+    readonly allowedClientCidrs: readonly string[];
+}
+
+/**
+ * The four security groups (load balancer, nodes, database, file system), created without inline rules;
+ * every rule of lib/securityGroupRules.ts becomes one separate rule resource, which breaks the
+ * load balancer ↔ node ↔ database/EFS reference cycle.
+ */
+export class SecurityGroups extends pulumi.ComponentResource {
+    readonly loadBalancerSgId: pulumi.Output<string>;
+    readonly nodeSgId: pulumi.Output<string>;
+    readonly databaseSgId: pulumi.Output<string>;
+    readonly fileSystemSgId: pulumi.Output<string>;
+
+    constructor(name: string, args: SecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("wso2-apim-ha:securityGroups:SecurityGroups", name, {}, opts);
+
+        // Without inline egress the provider also removes AWS's default allow-all egress rule.
+        const ids = {} as Record<SecurityGroupRole, pulumi.Output<string>>;
+        for (const role of SECURITY_GROUP_ROLES) {
+            ids[role] = new aws.ec2.SecurityGroup(
+                `${name}-${securityGroupNamePart(role)}`,
+                { vpcId: args.vpcId, description: SECURITY_GROUP_DESCRIPTIONS[role], revokeRulesOnDelete: true },
+                { parent: this },
+            ).id;
+        }
+
+        for (const rule of securityGroupRules(args.allowedClientCidrs)) {
+            const common = {
+                securityGroupId: ids[rule.group],
+                description: rule.description,
+                ipProtocol: "tcp",
+                fromPort: rule.port,
+                toPort: rule.port,
+                ...(rule.peer.kind === "cidr" ? { cidrIpv4: rule.peer.cidr } : { referencedSecurityGroupId: ids[rule.peer.group] }),
+            };
+            const ruleName = `${name}-${securityGroupRuleKey(rule)}`;
+            if (rule.direction === "ingress") new aws.vpc.SecurityGroupIngressRule(ruleName, common, { parent: this });
+            else new aws.vpc.SecurityGroupEgressRule(ruleName, common, { parent: this });
+        }
+
+        this.loadBalancerSgId = ids.loadBalancer;
+        this.nodeSgId = ids.node;
+        this.databaseSgId = ids.database;
+        this.fileSystemSgId = ids.fileSystem;
+        this.registerOutputs({
+            loadBalancerSgId: this.loadBalancerSgId,
+            nodeSgId: this.nodeSgId,
+            databaseSgId: this.databaseSgId,
+            fileSystemSgId: this.fileSystemSgId,
+        });
+    }
+}

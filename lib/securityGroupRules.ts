@@ -1,0 +1,102 @@
+import { PORTS, NODE_TO_NODE_PORTS } from "./ports";
+
+/**
+ * Who may talk to whom, as data. The SecurityGroups component turns each row into one
+ * aws.vpc.SecurityGroupIngressRule / SecurityGroupEgressRule, and tests read the same table.
+ * Every rule is TCP on a single port.
+ */
+
+export type SecurityGroupRole = "loadBalancer" | "node" | "database" | "fileSystem";
+
+export const SECURITY_GROUP_ROLES: readonly SecurityGroupRole[] = ["loadBalancer", "node", "database", "fileSystem"];
+
+/** Group descriptions (AWS replaces a group when its description changes, so keep them stable). */
+export const SECURITY_GROUP_DESCRIPTIONS: Readonly<Record<SecurityGroupRole, string>> = {
+    loadBalancer: "WSO2 API-M load balancer: HTTPS, HTTP redirect and secure WebSocket from allowed clients",
+    node: "WSO2 API-M nodes: traffic from the load balancer and from peer nodes only",
+    database: "WSO2 API-M RDS MySQL: reachable from the nodes only",
+    fileSystem: "WSO2 API-M EFS shared artifacts: NFS from the nodes only",
+};
+
+export type RulePeer = { readonly kind: "cidr"; readonly cidr: string } | { readonly kind: "group"; readonly group: SecurityGroupRole };
+
+export interface SecurityGroupRule {
+    /** The group the rule belongs to. */
+    readonly group: SecurityGroupRole;
+    readonly direction: "ingress" | "egress";
+    /** TCP port (from = to). */
+    readonly port: number;
+    /** Source for ingress, destination for egress. */
+    readonly peer: RulePeer;
+    readonly description: string;
+}
+
+const ANYWHERE = "0.0.0.0/0";
+
+/** Ports the load balancer forwards to the nodes (portal, gateway, secure WebSocket). */
+export const LOAD_BALANCER_TARGET_PORTS = [PORTS.portalHttps, PORTS.gatewayHttps, PORTS.websocketWss] as const;
+
+const TARGET_PURPOSE: Readonly<Record<number, string>> = {
+    [PORTS.portalHttps]: "portals HTTPS",
+    [PORTS.gatewayHttps]: "gateway HTTPS",
+    [PORTS.websocketWss]: "secure WebSocket",
+};
+
+const NODE_PEER_PURPOSE: Readonly<Record<number, string>> = {
+    [PORTS.throttleBinaryTcp]: "throttle events (binary TCP)",
+    [PORTS.throttleBinarySsl]: "throttle event auth (binary SSL)",
+    [PORTS.jmsBroker]: "JMS broker (AMQP)",
+};
+
+const CLIENT_PURPOSE: Readonly<Record<number, string>> = {
+    [PORTS.loadBalancerHttps]: "HTTPS",
+    [PORTS.loadBalancerHttp]: "HTTP (redirects to HTTPS)",
+    [PORTS.websocketWss]: "secure WebSocket",
+};
+
+const group = (g: SecurityGroupRole): RulePeer => ({ kind: "group", group: g });
+const cidr = (c: string): RulePeer => ({ kind: "cidr", cidr: c });
+
+/** The complete rule set; nothing else opens a port. */
+export function securityGroupRules(allowedClientCidrs: readonly string[]): SecurityGroupRule[] {
+    if (allowedClientCidrs.length === 0) throw new Error("securityGroupRules: at least one allowed client CIDR is required");
+    const clients = [...new Set(allowedClientCidrs)];
+    const rules: SecurityGroupRule[] = [];
+
+    for (const port of [PORTS.loadBalancerHttps, PORTS.loadBalancerHttp, PORTS.websocketWss]) {
+        for (const c of clients) {
+            rules.push({ group: "loadBalancer", direction: "ingress", port, peer: cidr(c), description: `${CLIENT_PURPOSE[port]} from clients in ${c}` });
+        }
+    }
+    for (const port of LOAD_BALANCER_TARGET_PORTS) {
+        rules.push({ group: "loadBalancer", direction: "egress", port, peer: group("node"), description: `To the nodes: ${TARGET_PURPOSE[port]} and health checks` });
+        rules.push({ group: "node", direction: "ingress", port, peer: group("loadBalancer"), description: `From the load balancer: ${TARGET_PURPOSE[port]} and health checks` });
+    }
+    for (const port of NODE_TO_NODE_PORTS) {
+        rules.push({ group: "node", direction: "ingress", port, peer: group("node"), description: `From peer nodes: ${NODE_PEER_PURPOSE[port]}` });
+        rules.push({ group: "node", direction: "egress", port, peer: group("node"), description: `To peer nodes: ${NODE_PEER_PURPOSE[port]}` });
+    }
+    rules.push({
+        group: "node",
+        direction: "egress",
+        port: PORTS.loadBalancerHttps,
+        peer: cidr(ANYWHERE),
+        description: "HTTPS out through NAT: packages, API-M distribution, JDBC driver, AWS APIs (SSM, Secrets Manager, EFS, logs)",
+    });
+    rules.push({ group: "node", direction: "egress", port: PORTS.mysql, peer: group("database"), description: "To RDS MySQL" });
+    rules.push({ group: "node", direction: "egress", port: PORTS.nfs, peer: group("fileSystem"), description: "To EFS (NFS over TLS)" });
+    rules.push({ group: "database", direction: "ingress", port: PORTS.mysql, peer: group("node"), description: "MySQL from the API-M nodes" });
+    rules.push({ group: "fileSystem", direction: "ingress", port: PORTS.nfs, peer: group("node"), description: "NFS from the API-M nodes" });
+    return rules;
+}
+
+/** Resource-name part of a group: load-balancer, node, database, file-system. */
+export function securityGroupNamePart(role: SecurityGroupRole): string {
+    return role.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** A resource-name part that stays the same when unrelated rules are added or the CIDR list is reordered. */
+export function securityGroupRuleKey(rule: SecurityGroupRule): string {
+    const peer = rule.peer.kind === "group" ? securityGroupNamePart(rule.peer.group) : rule.peer.cidr.replace(/[./]/g, "-");
+    return `${securityGroupNamePart(rule.group)}-${rule.direction === "ingress" ? "in" : "out"}-${rule.port}-${peer}`;
+}

@@ -1,0 +1,173 @@
+import * as pulumi from "@pulumi/pulumi";
+import { installOfflineMocks, OFFLINE_SECRET_PREFIX, OfflineRun, RecordedResource } from "../../lib/offlineMocks";
+import { BOOT_ONLY_SECRET_KEYS, SERVER_SECRET_ENV } from "../../lib/secretKeys";
+import { clusterSecretDocument } from "../../lib/clusterSecretDocument";
+import { planCluster } from "../../lib/clusterPlan";
+import { one, ofType, plain, plainSecretPaths, resolve, settle, tree, wasSecret } from "../support/componentRun";
+import { sampleConfig } from "../support/sampleConfig";
+import type { ClusterSecrets as ClusterSecretsClass } from "../../components/clusterSecrets";
+
+const T = {
+    password: "random:index/randomPassword:RandomPassword",
+    randomId: "random:index/randomId:RandomId",
+    privateKey: "tls:index/privateKey:PrivateKey",
+    cert: "tls:index/selfSignedCert:SelfSignedCert",
+    key: "aws:kms/key:Key",
+    alias: "aws:kms/alias:Alias",
+    secret: "aws:secretsmanager/secret:Secret",
+    version: "aws:secretsmanager/secretVersion:SecretVersion",
+};
+/** Resources that generate secrets; under the mocks their results are not marked secret. */
+const GENERATORS = new Set([T.password, T.randomId, T.privateKey]);
+const ANALYTICS_TOKEN = `${OFFLINE_SECRET_PREFIX}analytics-token`;
+
+const config = sampleConfig({ nodeCount: 3 });
+const plan = planCluster(config);
+const CONTRACT_KEYS = [...Object.values(SERVER_SECRET_ENV), ...Object.values(BOOT_ONLY_SECRET_KEYS)];
+
+interface Deployed {
+    secrets: ClusterSecretsClass;
+    resources: RecordedResource[];
+    document: Record<string, string>;
+    secretArn: string;
+    kmsKeyArn: string;
+    dbMasterPassword: string;
+}
+
+let run: OfflineRun;
+const deployed: Record<string, Deployed> = {};
+
+async function deploy(name: string, analyticsAuthToken?: pulumi.Input<string>): Promise<void> {
+    const { ClusterSecrets } = require("../../components/clusterSecrets") as { ClusterSecrets: typeof ClusterSecretsClass };
+    const secrets = new ClusterSecrets(name, { hostNames: config.hostNames, nodeHostNames: plan.nodes.map((n) => n.hostName), analyticsAuthToken });
+    const [secretArn, kmsKeyArn, dbMasterPassword] = await Promise.all([resolve(secrets.secretArn), resolve(secrets.kmsKeyArn), resolve(secrets.dbMasterPassword)]);
+    await settle();
+    const resources = tree(run, name);
+    const document = JSON.parse(plain(one(resources, T.version).inputs.secretString));
+    deployed[name] = { secrets, resources, document, secretArn, kmsKeyArn, dbMasterPassword };
+}
+
+beforeAll(async () => {
+    run = installOfflineMocks();
+    await deploy("secrets");
+    await deploy("analytics", pulumi.secret(ANALYTICS_TOKEN));
+});
+
+const d = () => deployed.secrets;
+
+describe("the stack secret", () => {
+    test("holds exactly the contract keys, the analytics token only when analytics is on", () => {
+        const withoutAnalytics = CONTRACT_KEYS.filter((k) => k !== SERVER_SECRET_ENV.analyticsAuthToken);
+        expect(Object.keys(d().document).sort()).toEqual([...withoutAnalytics].sort());
+        expect(Object.keys(deployed.analytics.document).sort()).toEqual([...CONTRACT_KEYS].sort());
+        expect(deployed.analytics.document[SERVER_SECRET_ENV.analyticsAuthToken]).toBe(ANALYTICS_TOKEN);
+    });
+
+    test("is written as a secret value", () => {
+        expect(wasSecret(one(d().resources, T.version).inputs.secretString)).toBe(true);
+    });
+
+    test("is encrypted with the stack's own rotating KMS key", () => {
+        const key = one(d().resources, T.key);
+        const secret = one(d().resources, T.secret);
+        expect(key.inputs.enableKeyRotation).toBe(true);
+        expect(key.inputs.description).toMatch(/\S/);
+        expect(secret.inputs.kmsKeyId).toBe(d().kmsKeyArn);
+        expect(one(d().resources, T.alias).inputs.targetKeyId).toBe(d().kmsKeyArn);
+        expect(d().secretArn).toBe(secret.outputs.arn);
+    });
+
+    test("has no fixed name (replacements must not collide) and a 7-day recovery window", () => {
+        const secret = one(d().resources, T.secret);
+        expect(secret.inputs.name).toBeUndefined();
+        expect(secret.inputs.recoveryWindowInDays).toBe(7);
+    });
+
+    test("every value is distinct and generated (the certificate is public)", () => {
+        const values = Object.entries(d().document)
+            .filter(([k]) => k !== BOOT_ONLY_SECRET_KEYS.keystoreCertificatePem)
+            .map(([, v]) => v);
+        for (const v of values) expect(v.startsWith(OFFLINE_SECRET_PREFIX)).toBe(true);
+        expect(new Set(values).size).toBe(values.length);
+        expect(d().document[BOOT_ONLY_SECRET_KEYS.keystoreCertificatePem]).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    });
+});
+
+test("passwords are 32 alphanumeric characters (safe in WSO2's AMQP URL and systemd env files)", () => {
+    const passwords = ofType(d().resources, T.password);
+    expect(passwords).toHaveLength(5);
+    for (const p of passwords) {
+        expect(p.inputs).toMatchObject({ length: 32, special: false });
+        expect(p.inputs.overrideSpecial).toBeUndefined();
+    }
+    const generated = new Set(passwords.map((p) => p.outputs.result));
+    for (const key of [
+        SERVER_SECRET_ENV.adminPassword,
+        SERVER_SECRET_ENV.dbPassword,
+        SERVER_SECRET_ENV.keystorePassword,
+        SERVER_SECRET_ENV.truststorePassword,
+        BOOT_ONLY_SECRET_KEYS.dbMasterPassword,
+    ]) {
+        expect(generated.has(d().document[key])).toBe(true);
+    }
+});
+
+test("the encryption key is 32 random bytes as hex", () => {
+    const id = one(d().resources, T.randomId);
+    expect(id.inputs.byteLength).toBe(32);
+    expect(d().document[SERVER_SECRET_ENV.encryptionKey]).toBe(id.outputs.hex);
+});
+
+test("one keystore certificate for the portal, the gateway, every node and localhost, valid for about three years", () => {
+    expect(one(d().resources, T.privateKey).inputs).toMatchObject({ algorithm: "RSA", rsaBits: 2048 });
+    const cert = one(d().resources, T.cert);
+    expect(cert.inputs.subject.commonName).toBe(config.hostNames.portal);
+    expect(cert.inputs.dnsNames).toEqual(expect.arrayContaining([config.hostNames.portal, config.hostNames.gateway, ...plan.nodes.map((n) => n.hostName), "localhost"]));
+    expect(cert.inputs.allowedUses.sort()).toEqual(["client_auth", "digital_signature", "key_encipherment", "server_auth"]);
+    expect(cert.inputs.validityPeriodHours / 24 / 365).toBeCloseTo(3, 0);
+    expect(d().document[BOOT_ONLY_SECRET_KEYS.keystorePrivateKeyPem]).toBe(one(d().resources, T.privateKey).outputs.privateKeyPem);
+});
+
+test("the RDS master password output is secret and matches the one in the secret", async () => {
+    expect(await pulumi.isSecret(d().secrets.dbMasterPassword)).toBe(true);
+    expect(d().dbMasterPassword).toBe(d().document[BOOT_ONLY_SECRET_KEYS.dbMasterPassword]);
+});
+
+test("plain outputs carry no secret", async () => {
+    for (const output of [d().secrets.secretArn, d().secrets.kmsKeyArn, d().secrets.keystoreCertificatePem]) {
+        expect(await pulumi.isSecret(output)).toBe(false);
+        expect(await resolve(output)).not.toContain(OFFLINE_SECRET_PREFIX);
+    }
+});
+
+test("outside the generators, generated secrets appear only inside secret values", () => {
+    for (const name of ["secrets", "analytics"]) {
+        for (const r of deployed[name].resources.filter((x) => !GENERATORS.has(x.type))) {
+            expect({ name: r.name, leaks: [...plainSecretPaths(r.inputs), ...plainSecretPaths(r.outputs)] }).toEqual({ name: r.name, leaks: [] });
+        }
+    }
+});
+
+test("an invalid recovery window is refused", () => {
+    const { ClusterSecrets } = require("../../components/clusterSecrets") as { ClusterSecrets: typeof ClusterSecretsClass };
+    expect(() => new ClusterSecrets("bad", { hostNames: config.hostNames, nodeHostNames: [], recoveryWindowInDays: 3 })).toThrow(/0 or 7-30/);
+});
+
+test("the document builder refuses an empty value", () => {
+    const values = {
+        adminPassword: "a",
+        dbPassword: "b",
+        keystorePassword: "c",
+        truststorePassword: "d",
+        encryptionKey: "e",
+        analyticsAuthToken: undefined,
+        dbMasterPassword: "f",
+        keystorePrivateKeyPem: "g",
+        keystoreCertificatePem: "",
+    };
+    expect(() => clusterSecretDocument(values)).toThrow(/KEYSTORE_CERTIFICATE_PEM/);
+});
+
+test("no unknown invokes", () => {
+    expect(run.unknownCalls).toEqual([]);
+});

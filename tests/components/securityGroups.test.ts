@@ -1,0 +1,164 @@
+import { installOfflineMocks, OfflineRun, RecordedResource } from "../../lib/offlineMocks";
+import { PORTS, NODE_TO_NODE_PORTS } from "../../lib/ports";
+import { securityGroupRules, securityGroupRuleKey } from "../../lib/securityGroupRules";
+import { ofType, resolve, settle, tree } from "../support/componentRun";
+import type { SecurityGroups as SecurityGroupsClass } from "../../components/securityGroups";
+
+type Role = "loadBalancer" | "node" | "database" | "fileSystem";
+
+/** A rule as a reader of the AWS console would see it: which group, which way, which port, from/to where. */
+interface Flow {
+    group: Role;
+    direction: "ingress" | "egress";
+    port: number;
+    peer: string; // a CIDR or a role
+    description: string;
+    resource: RecordedResource;
+}
+
+const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+const GROUP = "aws:ec2/securityGroup:SecurityGroup";
+const WORLD = "0.0.0.0/0";
+/** Non-empty and within the characters and length EC2 accepts for group and rule descriptions. */
+const AWS_DESCRIPTION = /^(?=.*[A-Za-z]{3})[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]{10,255}$/;
+const LB_TARGETS = [PORTS.portalHttps, PORTS.gatewayHttps, PORTS.websocketWss];
+
+let run: OfflineRun;
+const flows: Record<string, Flow[]> = {};
+const groups: Record<string, RecordedResource[]> = {};
+
+async function deploy(name: string, allowedClientCidrs: string[]): Promise<void> {
+    const { SecurityGroups } = require("../../components/securityGroups") as { SecurityGroups: typeof SecurityGroupsClass };
+    const sgs = new SecurityGroups(name, { vpcId: "vpc-0123456789abcdef0", allowedClientCidrs });
+    const roleOf: Record<string, Role> = {
+        [await resolve(sgs.loadBalancerSgId)]: "loadBalancer",
+        [await resolve(sgs.nodeSgId)]: "node",
+        [await resolve(sgs.databaseSgId)]: "database",
+        [await resolve(sgs.fileSystemSgId)]: "fileSystem",
+    };
+    await settle();
+    const resources = tree(run, name);
+    groups[name] = ofType(resources, GROUP);
+    flows[name] = resources
+        .filter((r) => r.type === INGRESS || r.type === EGRESS)
+        .map((r) => {
+            expect(r.inputs.ipProtocol).toBe("tcp");
+            expect(r.inputs.fromPort).toBe(r.inputs.toPort);
+            const peer = r.inputs.cidrIpv4 ?? roleOf[r.inputs.referencedSecurityGroupId];
+            expect(peer).toBeDefined();
+            return {
+                group: roleOf[r.inputs.securityGroupId],
+                direction: r.type === INGRESS ? "ingress" : "egress",
+                port: r.inputs.fromPort,
+                peer,
+                description: r.inputs.description,
+                resource: r,
+            } as Flow;
+        });
+}
+
+beforeAll(async () => {
+    run = installOfflineMocks();
+    await deploy("open", [WORLD]);
+    await deploy("restricted", ["203.0.113.0/24", "198.51.100.0/24"]);
+});
+
+const ports = (fs: Flow[]) => [...new Set(fs.map((f) => f.port))].sort((a, b) => a - b);
+const sorted = (ps: readonly number[]) => [...ps].sort((a, b) => a - b);
+
+describe.each(["open", "restricted"])("security groups (%s)", (name) => {
+    const f = () => flows[name];
+
+    test("four groups, each described, with no inline rules", () => {
+        expect(groups[name]).toHaveLength(4);
+        for (const g of groups[name]) {
+            expect(g.inputs.description).toMatch(AWS_DESCRIPTION);
+            expect(g.inputs.ingress ?? []).toEqual([]);
+            expect(g.inputs.egress ?? []).toEqual([]);
+        }
+    });
+
+    test("every rule has a description", () => {
+        expect(f().length).toBeGreaterThan(0);
+        for (const flow of f()) expect(flow.description).toMatch(AWS_DESCRIPTION);
+    });
+
+    test("only the load balancer takes traffic from client CIDRs, on 443, 80 and the WebSocket port", () => {
+        const fromCidrs = f().filter((x) => x.direction === "ingress" && x.peer.includes("/"));
+        expect(new Set(fromCidrs.map((x) => x.group))).toEqual(new Set(["loadBalancer"]));
+        expect(ports(fromCidrs)).toEqual(sorted([PORTS.loadBalancerHttps, PORTS.loadBalancerHttp, PORTS.websocketWss]));
+    });
+
+    test("nodes, database and file system are never reachable from an address range", () => {
+        for (const group of ["node", "database", "fileSystem"]) {
+            const ingress = f().filter((x) => x.group === group && x.direction === "ingress");
+            expect(ingress.length).toBeGreaterThan(0);
+            for (const x of ingress) expect(x.peer).not.toContain("/");
+        }
+    });
+
+    test("the load balancer reaches the nodes only on the portal, gateway and WebSocket ports", () => {
+        const lbOut = f().filter((x) => x.group === "loadBalancer" && x.direction === "egress");
+        expect(new Set(lbOut.map((x) => x.peer))).toEqual(new Set(["node"]));
+        expect(ports(lbOut)).toEqual(sorted(LB_TARGETS));
+        const nodeInFromLb = f().filter((x) => x.group === "node" && x.direction === "ingress" && x.peer === "loadBalancer");
+        expect(ports(nodeInFromLb)).toEqual(sorted(LB_TARGETS));
+    });
+
+    test("node ingress is the load balancer's three ports plus node-to-node ports from peers, nothing else", () => {
+        const nodeIn = f().filter((x) => x.group === "node" && x.direction === "ingress");
+        const allowed = new Set([...LB_TARGETS.map((p) => `loadBalancer:${p}`), ...NODE_TO_NODE_PORTS.map((p) => `node:${p}`)]);
+        expect(new Set(nodeIn.map((x) => `${x.peer}:${x.port}`))).toEqual(allowed);
+    });
+
+    test("throttle and broker ports (9611, 9711, 5672) are open only between nodes, both ways", () => {
+        for (const port of NODE_TO_NODE_PORTS) {
+            const onPort = f().filter((x) => x.port === port);
+            expect(onPort.map((x) => `${x.group}:${x.direction}:${x.peer}`).sort()).toEqual(["node:egress:node", "node:ingress:node"]);
+        }
+    });
+
+    test("MySQL and NFS are reachable only from the nodes", () => {
+        const mysql = f().filter((x) => x.port === PORTS.mysql);
+        expect(mysql.map((x) => `${x.group}:${x.direction}:${x.peer}`).sort()).toEqual(["database:ingress:node", "node:egress:database"]);
+        const nfs = f().filter((x) => x.port === PORTS.nfs);
+        expect(nfs.map((x) => `${x.group}:${x.direction}:${x.peer}`).sort()).toEqual(["fileSystem:ingress:node", "node:egress:fileSystem"]);
+    });
+
+    test("database and file system have no egress; nodes go to the internet on 443 only", () => {
+        expect(f().filter((x) => (x.group === "database" || x.group === "fileSystem") && x.direction === "egress")).toEqual([]);
+        const nodeToCidr = f().filter((x) => x.group === "node" && x.direction === "egress" && x.peer.includes("/"));
+        expect(nodeToCidr.map((x) => `${x.peer}:${x.port}`)).toEqual([`${WORLD}:${PORTS.loadBalancerHttps}`]);
+    });
+
+    test("the component creates exactly the rules of the table", () => {
+        const cidrs = name === "open" ? [WORLD] : ["203.0.113.0/24", "198.51.100.0/24"];
+        expect(f()).toHaveLength(securityGroupRules(cidrs).length);
+    });
+});
+
+test("0.0.0.0/0 ingress exists only when the stack allows the whole internet, and only on the load balancer", () => {
+    const worldIn = (n: string) => flows[n].filter((x) => x.direction === "ingress" && x.peer === WORLD);
+    expect(worldIn("restricted")).toEqual([]);
+    expect(new Set(worldIn("open").map((x) => x.group))).toEqual(new Set(["loadBalancer"]));
+    for (const cidr of ["203.0.113.0/24", "198.51.100.0/24"]) {
+        const fromCidr = flows.restricted.filter((x) => x.direction === "ingress" && x.peer === cidr);
+        expect(ports(fromCidr)).toEqual(sorted([PORTS.loadBalancerHttps, PORTS.loadBalancerHttp, PORTS.websocketWss]));
+    }
+});
+
+test("rule names do not depend on the order of the client CIDRs", () => {
+    const keys = (cidrs: string[]) => securityGroupRules(cidrs).map(securityGroupRuleKey).sort();
+    expect(keys(["203.0.113.0/24", "198.51.100.0/24"])).toEqual(keys(["198.51.100.0/24", "203.0.113.0/24"]));
+    const all = keys(["203.0.113.0/24", "198.51.100.0/24"]);
+    expect(new Set(all).size).toBe(all.length);
+});
+
+test("an empty client list is refused", () => {
+    expect(() => securityGroupRules([])).toThrow(/at least one/);
+});
+
+test("no unknown invokes", () => {
+    expect(run.unknownCalls).toEqual([]);
+});

@@ -1,0 +1,30 @@
+import * as fs from "fs";
+import * as path from "path";
+import { readDeclaredKeys } from "../../lib/stackConfig";
+
+const root = path.join(__dirname, "..", "..");
+const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+const packageJson = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+
+describe("README", () => {
+    it("documents every configuration key with the default Pulumi.yaml declares", () => {
+        for (const [key, decl] of Object.entries(readDeclaredKeys())) {
+            const row = readme.split("\n").find((line) => line.startsWith(`| \`${key}\` |`));
+            expect([key, row !== undefined]).toEqual([key, true]);
+            const expected = decl.default === undefined ? "**required**" : `\`${JSON.stringify(decl.default)}\``;
+            expect(row!.split("|")[3].trim()).toBe(expected);
+        }
+    });
+
+    it("gives commands that exist: npm test, npm run render, and the CI entry point runs npm test", () => {
+        expect(readme).toContain("npm ci && npm run render");
+        expect(readme).toContain("npm test");
+        expect(packageJson.scripts.test).toMatch(/tsc --noEmit/);
+        expect(packageJson.scripts.render).toBeDefined();
+        expect(fs.readFileSync(path.join(root, ".ci", "run"), "utf8")).toMatch(/^npm test$/m);
+    });
+
+    it("maps all eleven seed steps", () => {
+        for (let step = 1; step <= 11; step++) expect(readme).toMatch(new RegExp(`^\\| ${step}\\. `, "m"));
+    });
+});
