@@ -1,0 +1,143 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
+import type { StackConfig } from "../lib/stackConfig";
+import type { ClusterPlan, NodePlan } from "../lib/clusterPlan";
+import { renderNodeUserData } from "../lib/nodeUserData";
+import { rollingGateEnvironment, ROLLING_GATE_COMMAND } from "../lib/rollingGate";
+
+export interface NodeTargetGroup {
+    readonly arn: pulumi.Input<string>;
+    /** The node port the group sends to. */
+    readonly port: number;
+    /** Short name for resource names (portal, gateway, websocket). */
+    readonly key: string;
+}
+
+export interface ApiManagerNodeArgs {
+    /** The validated stack configuration and the cluster plan, from which the node's user data is rendered. */
+    readonly config: StackConfig;
+    readonly plan: ClusterPlan;
+    /** Which node this is (name, private host name, zone slot). */
+    readonly node: NodePlan;
+    /** Private subnet of the node's zone (the plan's zoneSlot indexes the private subnets). */
+    readonly subnetId: pulumi.Input<string>;
+    /** The nodes' security group. */
+    readonly securityGroupId: pulumi.Input<string>;
+    readonly instanceProfileName: pulumi.Input<string>;
+    /** Amazon Linux 2023 AMI. */
+    readonly amiId: pulumi.Input<string>;
+    /**
+     * True when amiId was looked up rather than pinned: later AMI releases then do not replace the node.
+     * Default false (a pinned AMI change rolls the nodes, one at a time).
+     */
+    readonly ignoreAmiChanges?: boolean;
+    /** Cloud ids that go into the node's (non-secret) user data. Never the database endpoint: nodes use the plan's stable name. */
+    readonly fileSystemId: pulumi.Input<string>;
+    readonly accessPointId: pulumi.Input<string>;
+    readonly secretArn: pulumi.Input<string>;
+    readonly region: pulumi.Input<string>;
+    /** Every target group the node serves; one attachment each, and the rolling gate waits for all. */
+    readonly targetGroups: readonly NodeTargetGroup[];
+    /** The private hosted zone that gets the node's `apim-<n>` A record. */
+    readonly privateZoneId: pulumi.Input<string>;
+    /**
+     * The previous node's rolling gate: this node's instance is created (or replaced) only once the
+     * previous node is healthy, so one node always serves. Undefined for the first node.
+     */
+    readonly previousNodeGate?: pulumi.Resource;
+    /**
+     * Resources that must exist before the node boots (network routes, file system mount targets, the
+     * secret's value, the node role's policy). Never the database: the boot script waits for it.
+     */
+    readonly bootDependencies?: pulumi.Input<pulumi.Resource>[];
+    /** How long the rolling gate waits for the node to become healthy. Default ROLLING_GATE_TIMEOUT_SECONDS. */
+    readonly healthyTimeoutSeconds?: number;
+}
+
+/**
+ * One all-in-one API Manager node: an immutable instance (any change to its user data replaces it, new
+ * before old), its target group registrations, its stable private DNS name and its rolling gate.
+ */
+export class ApiManagerNode extends pulumi.ComponentResource {
+    readonly instanceId: pulumi.Output<string>;
+    readonly privateIp: pulumi.Output<string>;
+    /** Completes once this node's current instance is healthy in every target group. */
+    readonly healthGate: command.local.Command;
+
+    constructor(name: string, args: ApiManagerNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("wso2-apim-ha:apiManagerNode:ApiManagerNode", name, {}, opts);
+        const { config, plan, node } = args;
+
+        const userDataBase64 = pulumi
+            .all([args.fileSystemId, args.accessPointId, args.secretArn, args.region])
+            .apply(([fileSystemId, accessPointId, secretArn, region]) =>
+                renderNodeUserData(config, plan, node, { fileSystemId, accessPointId, secretArn, region }).userDataBase64,
+            );
+
+        const instance = new aws.ec2.Instance(
+            `${name}-instance`,
+            {
+                ami: args.amiId,
+                instanceType: config.nodes.instanceType,
+                subnetId: args.subnetId,
+                vpcSecurityGroupIds: [args.securityGroupId],
+                associatePublicIpAddress: false,
+                iamInstanceProfile: args.instanceProfileName,
+                metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+                rootBlockDevice: {
+                    volumeType: "gp3",
+                    volumeSize: config.nodes.rootVolumeSizeGb,
+                    encrypted: true,
+                    deleteOnTermination: true,
+                },
+                monitoring: true,
+                userDataBase64,
+                // Immutable nodes: a new configuration is a new instance, never a stop/start of the old one.
+                userDataReplaceOnChange: true,
+                tags: { Name: node.name, "wso2:node": node.name },
+            },
+            {
+                parent: this,
+                dependsOn: [...(args.bootDependencies ?? []), ...(args.previousNodeGate ? [args.previousNodeGate] : [])],
+                ignoreChanges: args.ignoreAmiChanges ? ["ami"] : [],
+            },
+        );
+
+        const attachments = args.targetGroups.map(
+            (group) =>
+                new aws.lb.TargetGroupAttachment(
+                    `${name}-${group.key}`,
+                    { targetGroupArn: group.arn, targetId: instance.id, port: group.port },
+                    { parent: this },
+                ),
+        );
+
+        new aws.route53.Record(
+            `${name}-dns`,
+            { zoneId: args.privateZoneId, name: node.hostName, type: "A", ttl: 30, records: [instance.privateIp] },
+            { parent: this },
+        );
+
+        // Runs on the operator's machine during `pulumi up` (not in preview); needs the AWS CLI.
+        this.healthGate = new command.local.Command(
+            `${name}-healthy`,
+            {
+                create: ROLLING_GATE_COMMAND,
+                environment: rollingGateEnvironment({
+                    region: args.region,
+                    instanceId: instance.id,
+                    targetGroupArns: args.targetGroups.map((g) => g.arn),
+                    timeoutSeconds: args.healthyTimeoutSeconds,
+                }),
+                // A new instance means a new wait; anything else about the gate is irrelevant.
+                triggers: [instance.id],
+            },
+            { parent: this, dependsOn: attachments },
+        );
+
+        this.instanceId = instance.id;
+        this.privateIp = instance.privateIp;
+        this.registerOutputs({ instanceId: this.instanceId, privateIp: this.privateIp });
+    }
+}

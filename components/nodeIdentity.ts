@@ -1,0 +1,76 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { ec2AssumeRolePolicy, nodeRolePolicy } from "../lib/nodeRolePolicy";
+
+export interface NodeIdentityArgs {
+    /** The stack's one secret; the nodes may read only this one. */
+    readonly secretArn: pulumi.Input<string>;
+    /** The KMS key encrypting that secret; usable by the nodes only through Secrets Manager. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** The shared artifact file system and the access point the nodes must mount it through. */
+    readonly fileSystemArn: pulumi.Input<string>;
+    readonly accessPointArn: pulumi.Input<string>;
+    /** Region of the secret (for the kms:ViaService condition). */
+    readonly region: pulumi.Input<string>;
+    /** Name of the nodes' CloudWatch log group, created here (lib/nodeLogGroup.ts names it per stack). */
+    readonly logGroupName: string;
+    /** Retention of that log group in days (a value CloudWatch accepts). */
+    readonly logRetentionDays: number;
+}
+
+/**
+ * What the nodes are allowed to do: Session Manager (the AWS-managed SSM policy, so no SSH is ever
+ * opened), read the stack secret, mount the shared file system through its access point, write their logs.
+ */
+export class NodeIdentity extends pulumi.ComponentResource {
+    readonly roleName: pulumi.Output<string>;
+    readonly roleArn: pulumi.Output<string>;
+    readonly instanceProfileName: pulumi.Output<string>;
+    readonly logGroupName: pulumi.Output<string>;
+    readonly logGroupArn: pulumi.Output<string>;
+
+    constructor(name: string, args: NodeIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("wso2-apim-ha:nodeIdentity:NodeIdentity", name, {}, opts);
+        const opt = { parent: this };
+
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: args.logGroupName, retentionInDays: args.logRetentionDays }, opt);
+
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            { description: "WSO2 API Manager nodes", assumeRolePolicy: JSON.stringify(ec2AssumeRolePolicy()) },
+            opt,
+        );
+        const partition = aws.getPartitionOutput({}, opt).partition;
+        new aws.iam.RolePolicyAttachment(
+            `${name}-ssm`,
+            { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` },
+            opt,
+        );
+        new aws.iam.RolePolicy(
+            `${name}-policy`,
+            {
+                role: role.id,
+                policy: pulumi
+                    .all([args.secretArn, args.kmsKeyArn, args.fileSystemArn, args.accessPointArn, logGroup.arn, args.region])
+                    .apply(([secretArn, kmsKeyArn, fileSystemArn, accessPointArn, logGroupArn, region]) =>
+                        JSON.stringify(nodeRolePolicy({ secretArn, kmsKeyArn, fileSystemArn, accessPointArn, logGroupArn, region })),
+                    ),
+            },
+            opt,
+        );
+        const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, opt);
+
+        this.roleName = role.name;
+        this.roleArn = role.arn;
+        this.instanceProfileName = profile.name;
+        this.logGroupName = logGroup.name;
+        this.logGroupArn = logGroup.arn;
+        this.registerOutputs({
+            roleName: this.roleName,
+            roleArn: this.roleArn,
+            instanceProfileName: this.instanceProfileName,
+            logGroupName: this.logGroupName,
+            logGroupArn: this.logGroupArn,
+        });
+    }
+}

@@ -1,0 +1,67 @@
+/**
+ * The nodes' own IAM permissions, beyond the AWS-managed SSM policy: read this stack's one secret, mount
+ * this stack's file system through its access point, write to this stack's node log group. Nothing else,
+ * and no wildcard action or resource.
+ */
+
+export interface NodeRolePolicyArns {
+    readonly secretArn: string;
+    readonly kmsKeyArn: string;
+    readonly fileSystemArn: string;
+    readonly accessPointArn: string;
+    readonly logGroupArn: string;
+    readonly region: string;
+}
+
+export interface PolicyStatement {
+    readonly Sid: string;
+    readonly Effect: "Allow" | "Deny";
+    readonly Action: string[];
+    readonly Resource: string[];
+    readonly Condition?: Record<string, Record<string, string>>;
+}
+
+export interface PolicyDocument {
+    readonly Version: "2012-10-17";
+    readonly Statement: PolicyStatement[];
+}
+
+export function nodeRolePolicy(arns: NodeRolePolicyArns): PolicyDocument {
+    // CloudWatch log group ARNs come without the trailing ":*"; streams live under ":log-stream:".
+    const logGroupArn = arns.logGroupArn.replace(/:\*$/, "");
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "ReadStackSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [arns.secretArn] },
+            {
+                Sid: "DecryptStackSecret",
+                Effect: "Allow",
+                Action: ["kms:Decrypt"],
+                Resource: [arns.kmsKeyArn],
+                // Only on behalf of Secrets Manager: the key is not usable directly.
+                Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${arns.region}.amazonaws.com` } },
+            },
+            {
+                Sid: "MountSharedArtifactsThroughAccessPoint",
+                Effect: "Allow",
+                Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                Resource: [arns.fileSystemArn],
+                Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": arns.accessPointArn } },
+            },
+            {
+                Sid: "WriteNodeLogs",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                Resource: [logGroupArn, `${logGroupArn}:log-stream:*`],
+            },
+        ],
+    };
+}
+
+/** The EC2 trust policy of the node role. */
+export function ec2AssumeRolePolicy(): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    };
+}

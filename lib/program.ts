@@ -1,0 +1,39 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { StackConfig, StackConfigError, checkExistingSubnetZones, configWarnings } from "./stackConfig";
+import { ApiManagerCluster } from "../components/apiManagerCluster";
+
+/** Name of the top-level component; every resource name starts with it. */
+export const CLUSTER_NAME = "wso2";
+
+/**
+ * The program, given a validated configuration: warnings, the existing-VPC subnet check (before anything
+ * is built), the cluster, and its stack outputs. index.ts, the offline render and the tests all call this.
+ */
+export async function buildStack(config: StackConfig): Promise<Record<string, pulumi.Output<unknown>>> {
+    for (const warning of configWarnings(config)) pulumi.log.warn(warning);
+
+    const network = config.network;
+    if (network.mode === "existing") {
+        const ids = [...network.publicSubnetIds, ...network.privateSubnetIds];
+        const zones = await Promise.all(
+            ids.map((id) =>
+                aws.ec2
+                    // Filtering on the VPC makes a subnet of another VPC count as not found.
+                    .getSubnet({ id, vpcId: network.vpcId })
+                    .then((subnet) => [id, subnet.availabilityZone] as const)
+                    // A missing subnet is reported with the other problems, not as a provider stack trace.
+                    .catch(() => [id, undefined] as const),
+            ),
+        );
+        try {
+            checkExistingSubnetZones(config, Object.fromEntries(zones));
+        } catch (err) {
+            if (err instanceof StackConfigError) throw new pulumi.RunError(err.message);
+            throw err;
+        }
+    }
+
+    const cluster = new ApiManagerCluster(CLUSTER_NAME, { config });
+    return { ...cluster.outputs };
+}

@@ -1,0 +1,151 @@
+/**
+ * The offline render (see the project's render contract): runs the whole program in-process under Pulumi's
+ * mocks with a stack's configuration and writes what it would create to build/render/<stack>/.
+ *
+ *   npm run render -- --stack prod
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { installOfflineMocks, OfflineRun, RecordedResource } from "../lib/offlineMocks";
+import { readStackFile, PROJECT_NAME, OFFLINE_CONFIG_SECRET_PREFIX } from "../lib/stackFile";
+import { readStackConfig } from "../lib/readStackConfig";
+import { StackConfigError } from "../lib/stackConfig";
+import { planCluster } from "../lib/clusterPlan";
+import { decodeUserData, writtenFiles, WrittenFile } from "../lib/userDataDecoding";
+import { buildStack } from "../lib/program";
+
+const PROJECT_DIR = path.join(__dirname, "..");
+
+export interface RenderOptions {
+    /** Default build/render/<stack>. Emptied first, so nothing stale survives. */
+    readonly outDir?: string;
+    /** Project keys (without namespace) laid over the stack file, e.g. { nodeCount: 3 } in tests; undefined removes a key. */
+    readonly configOverrides?: Readonly<Record<string, unknown>>;
+}
+
+export interface RenderedNode {
+    readonly index: number;
+    readonly name: string;
+    /** The bytes EC2 receives (base64-decoded userDataBase64, still gzip). */
+    readonly userData: Buffer;
+    readonly cloudConfig: string;
+    readonly files: WrittenFile[];
+}
+
+export interface RenderResult {
+    readonly outDir: string;
+    readonly run: OfflineRun;
+    readonly resources: RecordedResource[];
+    readonly outputs: Record<string, unknown>;
+    readonly nodes: RenderedNode[];
+}
+
+/** Runs the program for one stack under the offline mocks and writes the render contract's files. */
+export async function renderStack(stackName = "dev", options: RenderOptions = {}): Promise<RenderResult> {
+    const outDir = options.outDir ?? path.join(PROJECT_DIR, "build", "render", stackName);
+    const stackFile = readStackFile(stackName, PROJECT_DIR);
+    const allConfig: Record<string, string> = { ...stackFile.allConfig };
+    for (const [key, value] of Object.entries(options.configOverrides ?? {})) {
+        const fullKey = `${PROJECT_NAME}:${key}`;
+        if (value === undefined) delete allConfig[fullKey];
+        else allConfig[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    const secretKeys = Object.keys(allConfig).filter((k) => allConfig[k].startsWith(OFFLINE_CONFIG_SECRET_PREFIX));
+    pulumi.runtime.setAllConfig(allConfig, secretKeys);
+    const run = installOfflineMocks(PROJECT_NAME, stackName);
+
+    const config = readStackConfig();
+    const stackOutputs = await buildStack(config);
+    const outputs: Record<string, unknown> = {};
+    for (const [key, output] of Object.entries(stackOutputs)) outputs[key] = await resolve(output);
+    // Outputs can resolve before the last resources (DNS records, rolling gates) are registered.
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+    const resources = run.resources;
+    const nodes = renderedNodes(resources, planCluster(config).nodes);
+
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.mkdirSync(outDir, { recursive: true });
+    const contract = resources.map(({ type, name, parent, inputs, outputs }) => ({ type, name, parent, inputs, outputs }));
+    fs.writeFileSync(path.join(outDir, "resources.json"), JSON.stringify(contract, null, 2) + "\n");
+    fs.writeFileSync(path.join(outDir, "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
+    for (const node of nodes) {
+        const dir = path.join(outDir, "nodes", String(node.index));
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, "user-data"), node.userData);
+        fs.writeFileSync(path.join(dir, "cloud-config.yaml"), node.cloudConfig);
+        for (const file of node.files) {
+            const target = path.join(dir, "files", file.path.replace(/^\/+/, ""));
+            if (!target.startsWith(path.join(dir, "files") + path.sep)) throw new Error(`refusing to write ${file.path} outside the render folder`);
+            fs.mkdirSync(path.dirname(target), { recursive: true });
+            fs.writeFileSync(target, file.content);
+        }
+    }
+    return { outDir, run, resources, outputs, nodes };
+}
+
+function resolve<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((done) => output.apply((value) => done(value)));
+}
+
+/** The user data each node's instance was given, decoded the way EC2 and cloud-init decode it. */
+function renderedNodes(resources: readonly RecordedResource[], planned: readonly { index: number; name: string }[]): RenderedNode[] {
+    const instances = resources.filter((r) => r.type === "aws:ec2/instance:Instance");
+    return planned.map((node) => {
+        const instance = instances.find((r) => r.inputs.tags?.["wso2:node"] === node.name);
+        if (!instance || typeof instance.inputs.userDataBase64 !== "string") throw new Error(`no instance with user data for ${node.name}`);
+        const { bytes, cloudConfig } = decodeUserData(instance.inputs.userDataBase64);
+        return { index: node.index, name: node.name, userData: bytes, cloudConfig, files: writtenFiles(cloudConfig) };
+    });
+}
+
+/** `type name` per resource, indented under its parent, like `pulumi preview`. */
+export function resourceTree(resources: readonly RecordedResource[]): string {
+    const children = new Map<string | null, RecordedResource[]>();
+    for (const r of resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+    const lines: string[] = [];
+    const walk = (parent: string | null, depth: number) => {
+        for (const r of children.get(parent) ?? []) {
+            lines.push(`${"  ".repeat(depth)}${r.custom ? "" : "+ "}${r.type}  ${r.name}`);
+            if (!r.custom) walk(r.name, depth + 1);
+        }
+    };
+    walk(null, 0);
+    return lines.join("\n");
+}
+
+function stackArgument(argv: readonly string[]): string {
+    const i = argv.findIndex((a) => a === "--stack" || a.startsWith("--stack="));
+    if (i < 0) return "dev";
+    const value = argv[i].includes("=") ? argv[i].split("=")[1] : argv[i + 1];
+    if (!value || !/^[A-Za-z0-9._-]+$/.test(value)) throw new StackConfigError([{ key: "--stack", message: `expected a stack name, got "${value ?? ""}"` }]);
+    return value;
+}
+
+/** A problem the user fixes in their stack file: shown as its message only. */
+function isConfigProblem(err: unknown): err is Error {
+    return err instanceof StackConfigError || pulumi.RunError.isInstance(err) || (err instanceof Error && err.message.startsWith("no stack file"));
+}
+
+async function main(): Promise<void> {
+    const started = Date.now();
+    const stack = stackArgument(process.argv.slice(2));
+    const result = await renderStack(stack);
+    console.log(resourceTree(result.resources));
+    console.log(`\nOutputs:\n${JSON.stringify(result.outputs, null, 2)}`);
+    console.log(
+        `\n${result.resources.length} resources, ${result.nodes.length} nodes; wrote ${path.relative(process.cwd(), result.outDir) || "."} ` +
+            `in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    if (result.run.unknownCalls.length > 0) console.warn(`warning: invokes the offline mocks do not know: ${result.run.unknownCalls.join(", ")}`);
+}
+
+if (require.main === module) {
+    const fail = (err: unknown) => {
+        console.error(isConfigProblem(err) ? err.message : err instanceof Error ? err.stack : String(err));
+        process.exit(1);
+    };
+    process.on("unhandledRejection", fail);
+    main().then(() => process.exit(0), fail);
+}

@@ -1,0 +1,155 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { RecordedResource } from "../../lib/offlineMocks";
+import { plain } from "../support/componentRun";
+
+/**
+ * Reads a recorded program run the way AWS would wire it: by the ids and ARNs resources pass to one
+ * another, not by resource names.
+ */
+
+export const T = {
+    instance: "aws:ec2/instance:Instance",
+    subnet: "aws:ec2/subnet:Subnet",
+    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    alb: "aws:lb/loadBalancer:LoadBalancer",
+    listener: "aws:lb/listener:Listener",
+    listenerRule: "aws:lb/listenerRule:ListenerRule",
+    targetGroup: "aws:lb/targetGroup:TargetGroup",
+    attachment: "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+    rds: "aws:rds/instance:Instance",
+    efs: "aws:efs/fileSystem:FileSystem",
+    mountTarget: "aws:efs/mountTarget:MountTarget",
+    record: "aws:route53/record:Record",
+    zone: "aws:route53/zone:Zone",
+    gate: "command:local:Command",
+    natGateway: "aws:ec2/natGateway:NatGateway",
+    secret: "aws:secretsmanager/secret:Secret",
+    kmsKey: "aws:kms/key:Key",
+    bucket: "aws:s3/bucket:Bucket",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    policy: "aws:iam/policy:Policy",
+    certificate: "aws:acm/certificate:Certificate",
+} as const;
+
+export class ProgramModel {
+    readonly resources: RecordedResource[];
+
+    constructor(resources: readonly RecordedResource[]) {
+        // Secret wrappers removed, so inputs read as the values AWS would receive.
+        this.resources = resources.map((r) => ({ ...r, inputs: plain(r.inputs), outputs: plain(r.outputs) }));
+    }
+
+    ofType(type: string): RecordedResource[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    named(name: string): RecordedResource {
+        const found = this.resources.find((r) => r.name === name);
+        if (!found) throw new Error(`no resource named ${name}`);
+        return found;
+    }
+
+    byId(type: string, id: string): RecordedResource {
+        const found = this.ofType(type).find((r) => r.id === id);
+        if (!found) throw new Error(`no ${type} with id ${id}`);
+        return found;
+    }
+
+    byArn(type: string, arn: string): RecordedResource {
+        const found = this.ofType(type).find((r) => r.outputs.arn === arn);
+        if (!found) throw new Error(`no ${type} with ARN ${arn}`);
+        return found;
+    }
+
+    /** Instances in node order (by their wso2:node tag). */
+    instances(): RecordedResource[] {
+        return this.ofType(T.instance).sort((a, b) => nodeIndex(a) - nodeIndex(b));
+    }
+
+    /** The node port a request for `host` on load balancer port `listenerPort` reaches, and the instances behind it. */
+    route(host: string, listenerPort: number): { targetPort: number; instanceIds: string[]; attachmentPorts: number[] } | undefined {
+        const listener = this.ofType(T.listener).find((l) => l.inputs.port === listenerPort);
+        if (!listener) return undefined;
+        const rule = this.ofType(T.listenerRule).find(
+            (r) => r.inputs.listenerArn === listener.outputs.arn && r.inputs.conditions.some((c: any) => c.hostHeader?.values?.includes(host)),
+        );
+        if (!rule) return undefined;
+        const forward = rule.inputs.actions.find((a: any) => a.type === "forward");
+        const group = this.byArn(T.targetGroup, forward.targetGroupArn);
+        const attachments = this.ofType(T.attachment).filter((a) => a.inputs.targetGroupArn === group.outputs.arn);
+        return {
+            targetPort: group.inputs.port,
+            instanceIds: attachments.map((a) => a.inputs.targetId).sort(),
+            attachmentPorts: [...new Set(attachments.map((a) => a.inputs.port as number))],
+        };
+    }
+
+    /** Security group ids by what they are attached to. */
+    groups(): { loadBalancer: string; node: string; database: string; fileSystem: string } {
+        const only = (ids: string[], what: string) => {
+            const unique = [...new Set(ids)];
+            if (unique.length !== 1) throw new Error(`expected one security group on ${what}, found ${unique.join(", ")}`);
+            return unique[0];
+        };
+        return {
+            loadBalancer: only(this.ofType(T.alb).flatMap((r) => r.inputs.securityGroups), "the load balancer"),
+            node: only(this.ofType(T.instance).flatMap((r) => r.inputs.vpcSecurityGroupIds), "the nodes"),
+            database: only(this.ofType(T.rds).flatMap((r) => r.inputs.vpcSecurityGroupIds), "the database"),
+            fileSystem: only(this.ofType(T.mountTarget).flatMap((r) => r.inputs.securityGroups), "the EFS mount targets"),
+        };
+    }
+
+    /**
+     * Whether TCP traffic to `port` may flow from a source (a CIDR, or a security group) to a security
+     * group: the target must allow it in, and a source group must also allow it out.
+     */
+    allows(from: { cidr: string } | { group: string }, toGroup: string, port: number): boolean {
+        const covers = (r: RecordedResource) =>
+            r.inputs.ipProtocol === "-1" || (r.inputs.ipProtocol === "tcp" && r.inputs.fromPort <= port && port <= r.inputs.toPort);
+        const inAllowed = this.ofType(T.ingress).some(
+            (r) =>
+                r.inputs.securityGroupId === toGroup &&
+                covers(r) &&
+                ("cidr" in from ? r.inputs.cidrIpv4 === from.cidr || r.inputs.cidrIpv4 === "0.0.0.0/0" : r.inputs.referencedSecurityGroupId === from.group),
+        );
+        if (!inAllowed || "cidr" in from) return inAllowed;
+        return this.ofType(T.egress).some(
+            (r) => r.inputs.securityGroupId === from.group && covers(r) && (r.inputs.referencedSecurityGroupId === toGroup || r.inputs.cidrIpv4 === "0.0.0.0/0"),
+        );
+    }
+
+    /** Every resource `name` waits for, directly or through others; `through` limits which resources are followed. */
+    dependencyClosure(name: string, through: (r: RecordedResource) => boolean = () => true): Set<string> {
+        const seen = new Set<string>();
+        const queue = [...this.named(name).dependsOn];
+        while (queue.length > 0) {
+            const next = queue.pop()!;
+            if (seen.has(next)) continue;
+            seen.add(next);
+            const resource = this.resources.find((r) => r.name === next);
+            if (resource && through(resource)) queue.push(...resource.dependsOn);
+        }
+        return seen;
+    }
+}
+
+export function nodeIndex(instance: RecordedResource): number {
+    return Number(/^apim-(\d+)$/.exec(instance.inputs.tags?.["wso2:node"] ?? "")?.[1] ?? NaN);
+}
+
+/** A fresh temporary folder for one render. */
+export function tempRenderDir(label: string): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), `wso2-render-${label}-`));
+}
+
+/** Every file below `dir`, relative to it. */
+export function filesUnder(dir: string): string[] {
+    return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+        .sort();
+}

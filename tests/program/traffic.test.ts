@@ -1,0 +1,147 @@
+import { renderStack, RenderResult } from "../../scripts/render";
+import { PORTS, NODE_TO_NODE_PORTS, HEALTH_CHECK_PATH } from "../../lib/ports";
+import { ProgramModel, T, tempRenderDir } from "./programModel";
+
+/** The dev stack end to end: who reaches which port on which node, from where. */
+let result: RenderResult;
+let model: ProgramModel;
+const PORTAL = "api.dev.apim.example.com";
+const GATEWAY = "gw.dev.apim.example.com";
+
+beforeAll(async () => {
+    jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    result = await renderStack("dev", { outDir: tempRenderDir("traffic") });
+    model = new ProgramModel(result.resources);
+});
+
+afterAll(() => jest.restoreAllMocks());
+
+describe("load balancer routing", () => {
+    const instanceIds = () => model.instances().map((i) => i.id!).sort();
+
+    it.each([
+        ["the portal host on 443", PORTAL, PORTS.loadBalancerHttps, PORTS.portalHttps],
+        ["the gateway host on 443", GATEWAY, PORTS.loadBalancerHttps, PORTS.gatewayHttps],
+        ["the gateway host on the WebSocket port", GATEWAY, PORTS.websocketWss, PORTS.websocketWss],
+    ])("sends %s to that port on every node", (_label, host, listenerPort, nodePort) => {
+        const route = model.route(host, listenerPort);
+        expect(route).toBeDefined();
+        expect(route!.targetPort).toBe(nodePort);
+        expect(route!.attachmentPorts).toEqual([nodePort]);
+        expect(route!.instanceIds).toEqual(instanceIds());
+        expect(route!.instanceIds).toHaveLength(2);
+    });
+
+    it("routes nothing else: the portal host is not served on the WebSocket port", () => {
+        expect(model.route(PORTAL, PORTS.websocketWss)).toBeUndefined();
+        expect(model.ofType(T.listenerRule)).toHaveLength(3);
+    });
+
+    it("answers unknown hosts with 404 and only redirects plain HTTP", () => {
+        const listeners = model.ofType(T.listener);
+        expect(listeners.map((l) => l.inputs.port).sort((a, b) => a - b)).toEqual([PORTS.loadBalancerHttp, PORTS.loadBalancerHttps, PORTS.websocketWss].sort((a, b) => a - b));
+        for (const listener of listeners) {
+            const [action] = listener.inputs.defaultActions;
+            if (listener.inputs.port === PORTS.loadBalancerHttp) {
+                expect(listener.inputs.protocol).toBe("HTTP");
+                expect(action).toMatchObject({ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } });
+                expect(model.ofType(T.listenerRule).some((r) => r.inputs.listenerArn === listener.outputs.arn)).toBe(false);
+            } else {
+                expect(listener.inputs).toMatchObject({ protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" });
+                expect(listener.inputs.certificateArn).toMatch(/^arn:aws:acm:/);
+                expect(action).toMatchObject({ type: "fixed-response", fixedResponse: { statusCode: "404" } });
+            }
+        }
+    });
+
+    it("health-checks every target group on WSO2's startup check over HTTPS", () => {
+        for (const group of model.ofType(T.targetGroup)) {
+            expect(group.inputs.protocol).toBe("HTTPS");
+            expect(group.inputs.healthCheck).toMatchObject({ protocol: "HTTPS", port: String(PORTS.portalHttps), path: HEALTH_CHECK_PATH, matcher: "200" });
+        }
+    });
+
+    it("keeps portal sessions on one node and nothing else sticky", () => {
+        const sticky = model.ofType(T.targetGroup).filter((g) => g.inputs.stickiness?.enabled);
+        expect(sticky.map((g) => g.inputs.port)).toEqual([PORTS.portalHttps]);
+        expect(sticky[0].inputs.stickiness.type).toBe("lb_cookie");
+    });
+
+    it("is internet-facing in two zones and hardened against malformed requests", () => {
+        const [alb] = model.ofType(T.alb);
+        expect(alb.inputs).toMatchObject({ internal: false, dropInvalidHeaderFields: true });
+        expect(["defensive", "strictest"]).toContain(alb.inputs.desyncMitigationMode);
+        const zones = alb.inputs.subnets.map((id: string) => model.byId(T.subnet, id).outputs.availabilityZone);
+        expect(new Set(zones).size).toBeGreaterThanOrEqual(2);
+    });
+});
+
+describe("network reachability", () => {
+    const internet = { cidr: "0.0.0.0/0" };
+    const wsoPorts = Object.values(PORTS);
+
+    it("lets clients reach the load balancer on 443, 80 and the WebSocket port only", () => {
+        const { loadBalancer } = model.groups();
+        const open = [...wsoPorts, 22].filter((p) => model.allows(internet, loadBalancer, p));
+        expect(open.sort((a, b) => a - b)).toEqual([PORTS.loadBalancerHttp, PORTS.loadBalancerHttps, PORTS.websocketWss].sort((a, b) => a - b));
+    });
+
+    it("lets the load balancer reach the nodes on the three target ports only", () => {
+        const { loadBalancer, node } = model.groups();
+        const open = [...wsoPorts, 22].filter((p) => model.allows({ group: loadBalancer }, node, p));
+        expect(open.sort((a, b) => a - b)).toEqual([PORTS.gatewayHttps, PORTS.websocketWss, PORTS.portalHttps].sort((a, b) => a - b));
+    });
+
+    it("never lets the internet reach a node, the database or the file system", () => {
+        const { node, database, fileSystem } = model.groups();
+        for (const group of [node, database, fileSystem]) {
+            for (const port of [...wsoPorts, 22]) expect(model.allows(internet, group, port)).toBe(false);
+            const cidrIngress = model.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === group && r.inputs.cidrIpv4);
+            expect(cidrIngress).toEqual([]);
+        }
+    });
+
+    it("lets nodes reach the database on 3306 and the file system on 2049, and nothing else there", () => {
+        const { loadBalancer, node, database, fileSystem } = model.groups();
+        expect(model.allows({ group: node }, database, PORTS.mysql)).toBe(true);
+        expect(model.allows({ group: node }, fileSystem, PORTS.nfs)).toBe(true);
+        expect(model.allows({ group: loadBalancer }, database, PORTS.mysql)).toBe(false);
+        expect(model.allows({ group: loadBalancer }, fileSystem, PORTS.nfs)).toBe(false);
+        expect(model.allows({ group: node }, database, PORTS.nfs)).toBe(false);
+    });
+
+    it("opens throttling and broker ports between nodes only", () => {
+        const { loadBalancer, node } = model.groups();
+        for (const port of NODE_TO_NODE_PORTS) {
+            expect(model.allows({ group: node }, node, port)).toBe(true);
+            expect(model.allows({ group: loadBalancer }, node, port)).toBe(false);
+        }
+    });
+
+    it("describes every security group and rule", () => {
+        for (const r of [...model.ofType(T.securityGroup), ...model.ofType(T.ingress), ...model.ofType(T.egress)]) {
+            expect(typeof r.inputs.description === "string" && r.inputs.description.length > 0).toBe(true);
+        }
+    });
+});
+
+describe("nodes", () => {
+    it("run in private subnets of different availability zones, without public addresses", () => {
+        const instances = model.instances();
+        const albSubnets: string[] = model.ofType(T.alb)[0].inputs.subnets;
+        const zones = instances.map((i) => {
+            expect(i.inputs.associatePublicIpAddress).toBe(false);
+            expect(albSubnets).not.toContain(i.inputs.subnetId);
+            return model.byId(T.subnet, i.inputs.subnetId).outputs.availabilityZone;
+        });
+        expect(new Set(zones).size).toBe(instances.length);
+    });
+
+    it("each get a stable private name pointing at the instance", () => {
+        const zone = model.ofType(T.zone).find((z) => z.inputs.name === "apim.internal")!;
+        for (const instance of model.instances()) {
+            const record = model.ofType(T.record).find((r) => r.inputs.name === `${instance.inputs.tags["wso2:node"]}.apim.internal`);
+            expect(record?.inputs).toMatchObject({ type: "A", ttl: 30, zoneId: zone.outputs.zoneId, records: [instance.outputs.privateIp] });
+        }
+    });
+});
