@@ -1,0 +1,385 @@
+#!/bin/bash
+# WSO2 API-M node boot, run by cloud-init as root; idempotent. Parameters only from the env file,
+# secrets only from Secrets Manager. Test hooks: WSO2AM_ROOT (path prefix), WSO2AM_STEPS.
+set -Eeuo pipefail
+shopt -s inherit_errexit
+
+ROOT="${WSO2AM_ROOT:-}"
+ENV_FILE="${WSO2AM_ENV_FILE:-$ROOT/etc/wso2am/node.env}"
+ALL_STEPS=(secrets packages distribution keystore share database start)
+KEYS=(APIM_VERSION APIM_HOME APIM_USER APIM_UID APIM_GID DISTRIBUTION_URL DISTRIBUTION_SHA256
+  MYSQL_CONNECTOR_URL MYSQL_CONNECTOR_SHA256 JAVA_PACKAGE JVM_HEAP_MB NODE_NAME PORTAL_HOST_NAME
+  DB_HOST DB_PORT DB_MASTER_USER DB_USER APIM_DB_NAME SHARED_DB_NAME DB_WAIT_SECONDS RDS_CA_BUNDLE_URL
+  EFS_FILE_SYSTEM_ID EFS_ACCESS_POINT_ID SECRET_ARN AWS_REGION KEYSTORE_FILE KEYSTORE_ALIAS
+  TRUSTSTORE_FILE HEALTH_CHECK_URL READY_TIMEOUT_SECONDS)
+CONF=/etc/wso2am
+RDS_CA=$CONF/rds-ca-bundle.pem
+STAMP=/var/lib/wso2am-bootstrap/keystore.sha256
+# EFS is mounted here; its server/ folder is bind-mounted over repository/deployment/server
+SHARE=/mnt/wso2am-share
+UNIT=/etc/systemd/system/wso2am.service
+STEP=init SECRET_JSON="" CHANGED=0 TMP="" WORK="" SQL_IN="" SQL_OUT="" REPLY="" KEYTOOL=""
+
+log() {
+  printf '%s wso2am-bootstrap [%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$STEP" "$*" >&2
+  logger -t wso2am-bootstrap -- "[$STEP] $*" 2>/dev/null || true
+}
+die() { log "FAILED: $*"; exit 1; }
+on_err() {
+  local rc=$?
+  # subshells exit through here too; only the main shell reports
+  ((BASH_SUBSHELL)) || log "FAILED: '$2' exited with $rc (line $1)"
+  exit "$rc"
+}
+# BASH_COMMAND is the unexpanded source text, so it shows no secret
+trap 'on_err $LINENO "$BASH_COMMAND"' ERR
+private() { (umask 077 && cat >"$1"); }
+cleanup() { rm -rf "${TMP:-/nonexistent}" "${WORK:-/nonexistent}"; }
+
+retry() { # ATTEMPTS DELAY CMD...
+  local i
+  for ((i = 1; ; i++)); do
+    "${@:3}" && return 0
+    ((i < $1)) || return 1
+    log "$3 failed (attempt $i of $1); retrying in $2s"
+    sleep "$2"
+  done
+}
+
+load_env() {
+  [[ -r $ENV_FILE ]] || die "cannot read $ENV_FILE"
+  local line k re='^([A-Z][A-Z0-9_]*)="?([^"]*)"?$'
+  unset "${KEYS[@]}"
+  # parsed, not sourced: only known keys are taken and nothing is executed
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line =~ $re && " ${KEYS[*]} " == *" ${BASH_REMATCH[1]} "* ]] || continue
+    printf -v "${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"
+  done <"$ENV_FILE"
+  for k in "${KEYS[@]}"; do [[ -n ${!k:-} ]] || die "$ENV_FILE lacks $k"; done
+  for k in APIM_UID APIM_GID JVM_HEAP_MB DB_PORT DB_WAIT_SECONDS READY_TIMEOUT_SECONDS; do
+    [[ ${!k} =~ ^[0-9]+$ ]] || die "$k is not a number"
+  done
+  # these go into SQL and option files unquoted
+  for k in DB_MASTER_USER DB_USER APIM_DB_NAME SHARED_DB_NAME KEYSTORE_ALIAS; do
+    [[ ${!k} =~ ^[A-Za-z0-9_-]+$ ]] || die "$k is not a plain name"
+  done
+}
+
+fetch_secret() { SECRET_JSON=$(aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" --region "$AWS_REGION" --query SecretString --output text); }
+load_secret() {
+  [[ -z $SECRET_JSON ]] || return 0
+  command -v jq >/dev/null || retry 3 10 dnf -y -q install jq || die "cannot install jq"
+  retry 6 10 fetch_secret || die "cannot read secret $SECRET_ARN"
+  jq -e 'type == "object"' >/dev/null <<<"$SECRET_JSON" || die "secret $SECRET_ARN is not JSON"
+}
+secret() {
+  local v
+  v=$(jq -r --arg k "$1" '.[$k] // empty | strings' <<<"$SECRET_JSON")
+  [[ -n $v ]] || die "secret $SECRET_ARN has no value for $1"
+  printf '%s' "$v"
+}
+
+# put_file DEST MODE UID:GID < content; rewrites DEST only when content or owner differ
+put_file() {
+  local tmp
+  mkdir -p "$(dirname "$1")"
+  tmp=$(mktemp "$1.XXXXXX")
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1" && [[ $(stat -c '%a %u:%g' "$1") == "$2 $3" ]]; then
+    rm -f "$tmp"
+  else
+    chmod "$2" "$tmp" && chown "$3" "$tmp" && mv -f "$tmp" "$1"
+    CHANGED=1
+    log "wrote $1"
+  fi
+}
+# "..." with \ escapes reads the same in bash and in systemd's EnvironmentFile=
+env_line() {
+  local v=${2//\\/\\\\}
+  v=${v//\"/\\\"} v=${v//\$/\\\$} v=${v//\`/\\\`}
+  printf '%s="%s"\n' "$1" "$v"
+}
+
+step_secrets() {
+  local k text
+  load_secret
+  for k in ADMIN_PASSWORD DB_PASSWORD KEYSTORE_PASSWORD TRUSTSTORE_PASSWORD ENCRYPTION_KEY; do secret "WSO2_$k" >/dev/null; done
+  # only WSO2_* reach the server (deployment.toml's $env{...}); the rest is boot-only
+  text=$(jq -r 'keys[] | select(test("^WSO2_[A-Z0-9_]+$"))' <<<"$SECRET_JSON" | while read -r k; do
+    v=$(secret "$k")
+    env_line "$k" "$v"
+  done)
+  put_file "$ROOT$CONF/secrets.env" 600 0:0 <<<"$text"
+}
+
+step_packages() {
+  local p=("$JAVA_PACKAGE" amazon-efs-utils jq mariadb105 unzip)
+  if rpm -q --quiet "${p[@]}"; then
+    log "packages already installed"
+  else
+    retry 3 15 dnf -y -q install "${p[@]}" || die "dnf install ${p[*]} failed"
+  fi
+  getent group "$APIM_USER" >/dev/null || groupadd --system --gid "$APIM_GID" "$APIM_USER"
+  id -u "$APIM_USER" >/dev/null 2>&1 || useradd --system --uid "$APIM_UID" --gid "$APIM_GID" \
+    --home-dir "$APIM_HOME" --no-create-home --shell /sbin/nologin "$APIM_USER"
+  # the EFS access point writes as this uid/gid: both nodes must use it
+  [[ $(id -u "$APIM_USER"):$(id -g "$APIM_USER") == "$APIM_UID:$APIM_GID" ]] ||
+    die "user $APIM_USER exists with a uid:gid other than $APIM_UID:$APIM_GID"
+}
+
+fetch() { curl -fsSL --retry 5 --retry-delay 5 --retry-all-errors --connect-timeout 20 -o "$2" "$1" || die "download of $1 failed"; }
+sha() { local s; s=$(sha256sum "$1"); printf '%s' "${s%% *}"; }
+download() { # URL SHA256 KEY DEST
+  log "downloading $1"
+  fetch "$1" "$4"
+  local got
+  got=$(sha "$4")
+  [[ $got == "${2,,}" ]] || { rm -f "$4"; die "$3 mismatch for $1: expected $2, got $got"; }
+}
+
+fetch_rds_ca() {
+  [[ -s $ROOT$RDS_CA ]] && return 0
+  fetch "$RDS_CA_BUNDLE_URL" "$TMP/rds.pem"
+  openssl x509 -noout -in "$TMP/rds.pem" 2>/dev/null || die "$RDS_CA_BUNDLE_URL is not PEM"
+  put_file "$ROOT$RDS_CA" 644 0:0 <"$TMP/rds.pem"
+}
+
+step_distribution() {
+  local home=$ROOT$APIM_HOME top jar
+  fetch_rds_ca
+  if [[ -f $home/.wso2am-unpacked ]]; then
+    log "API-M already unpacked in $APIM_HOME"
+  else
+    mkdir -p "${home%/*}"
+    # beside APIM_HOME, so the final move is a rename
+    WORK=$(mktemp -d "${home%/*}/.wso2am-unpack.XXXXXX")
+    download "$DISTRIBUTION_URL" "$DISTRIBUTION_SHA256" DISTRIBUTION_SHA256 "$WORK/dist.zip"
+    unzip -q "$WORK/dist.zip" -d "$WORK/x" || die "cannot unzip $DISTRIBUTION_URL"
+    top=("$WORK"/x/*/)
+    [[ ${#top[@]} == 1 && -f ${top[0]}bin/api-manager.sh ]] || die "$DISTRIBUTION_URL: no single top folder with bin/api-manager.sh"
+    # left by an interrupted unpack
+    [[ ! -e $home ]] || mv "$home" "$home.incomplete.$(date +%s)"
+    mv "${top[0]}" "$home"
+    chown -R "$APIM_UID:$APIM_GID" "$home"
+    # last: the marker means a complete unpack
+    printf '%s\n' "$DISTRIBUTION_SHA256" >"$home/.wso2am-unpacked"
+    log "unpacked API-M $APIM_VERSION into $APIM_HOME"
+  fi
+  # a fixed name, so a new connector replaces the old one instead of joining it
+  jar=$home/repository/components/lib/mysql-connector-j.jar
+  if [[ -f $jar && $(sha "$jar") == "${MYSQL_CONNECTOR_SHA256,,}" ]]; then
+    log "MySQL connector already installed"
+  else
+    download "$MYSQL_CONNECTOR_URL" "$MYSQL_CONNECTOR_SHA256" MYSQL_CONNECTOR_SHA256 "$TMP/c.jar"
+    install -m 0644 -o "$APIM_UID" -g "$APIM_GID" "$TMP/c.jar" "$jar"
+  fi
+}
+
+java_home() {
+  local j
+  j=$(readlink -f "$(command -v java)") || die "java is not installed"
+  printf '%s' "${j%/bin/java}"
+}
+# one JVM per call: these flags make each start quicker
+ktool() {
+  local out
+  out=$("$KEYTOOL" -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC "$@" -noprompt 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
+}
+trust() { TSP=$tsp ktool -importcert -alias "$1" -file "$2" -keystore "$TMP/ts.p12" -storetype PKCS12 -storepass:env TSP; }
+
+step_keystore() {
+  local sec=$ROOT$APIM_HOME/repository/resources/security base="" type=JKS fp n i ksp tsp
+  KEYTOOL=$(java_home)/bin/keytool
+  [[ -f $sec/client-truststore.jks ]] && base=$sec/client-truststore.jks
+  [[ -f $sec/client-truststore.p12 ]] && base=$sec/client-truststore.p12 type=PKCS12
+  load_secret
+  fetch_rds_ca
+  secret KEYSTORE_PRIVATE_KEY_PEM | private "$TMP/key.pem"
+  secret KEYSTORE_CERTIFICATE_PEM | private "$TMP/cert.pem"
+  ksp=$(secret WSO2_KEYSTORE_PASSWORD)
+  tsp=$(secret WSO2_TRUSTSTORE_PASSWORD)
+  # a digest of every input: rebuild only when one changes
+  fp=$({ printf '%s\0' "$ksp" "$tsp" "$KEYSTORE_ALIAS" "$KEYSTORE_FILE" "$TRUSTSTORE_FILE"
+    cat "$TMP/key.pem" "$TMP/cert.pem" "$ROOT$RDS_CA" ${base:+"$base"}; } | sha256sum)
+  if [[ -f $sec/$KEYSTORE_FILE && -f $sec/$TRUSTSTORE_FILE && $(cat "$ROOT$STAMP" 2>/dev/null) == "$fp" ]]; then
+    log "keystore and truststore up to date"
+    return 0
+  fi
+  KSP=$ksp openssl pkcs12 -export -name "$KEYSTORE_ALIAS" -inkey "$TMP/key.pem" -in "$TMP/cert.pem" \
+    -out "$TMP/ks.p12" -passout env:KSP || die "cannot build $KEYSTORE_FILE from the secret's PEM"
+  if [[ -n $base ]]; then
+    # keep the stock CAs; wso2carbon is the stock password
+    SRCP=wso2carbon TSP=$tsp ktool -importkeystore -srckeystore "$base" -srcstoretype "$type" \
+      -srcstorepass:env SRCP -destkeystore "$TMP/ts.p12" -deststoretype PKCS12 -deststorepass:env TSP
+  fi
+  trust "$KEYSTORE_ALIAS" "$TMP/cert.pem"
+  # keytool imports only the first certificate of a PEM file: split the bundle
+  awk -v d="$TMP" '/-BEGIN CERT/ { n++; p = 1 } p { print > (d "/rds-" n ".pem") }
+    /-END CERT/ { p = 0; close(d "/rds-" n ".pem") }' "$ROOT$RDS_CA"
+  n=$(grep -c -- '-BEGIN CERT' "$ROOT$RDS_CA")
+  for ((i = 1; i <= n; i++)); do trust "rds-ca-$i" "$TMP/rds-$i.pem"; done
+  install -m 0640 -o "$APIM_UID" -g "$APIM_GID" "$TMP/ks.p12" "$sec/$KEYSTORE_FILE"
+  install -m 0640 -o "$APIM_UID" -g "$APIM_GID" "$TMP/ts.p12" "$sec/$TRUSTSTORE_FILE"
+  put_file "$ROOT$STAMP" 600 0:0 <<<"$fp"
+  log "built $KEYSTORE_FILE and $TRUSTSTORE_FILE (with $n RDS CAs)"
+}
+
+fstab_entry() { # MOUNTPOINT LINE; one line per mount point
+  local f=$ROOT/etc/fstab
+  [[ -e $f ]] || : >"$f"
+  grep -qxF -- "$2" "$f" && return 0
+  { awk -v m="$1" '$2 != m' "$f"; printf '%s\n' "$2"; } >"$TMP/fstab"
+  cat "$TMP/fstab" >"$f"
+  log "fstab: $2"
+}
+
+step_share() {
+  local target=$APIM_HOME/repository/deployment/server share=$ROOT$SHARE lock
+  local src=$ROOT$target
+  mkdir -p "$share"
+  fstab_entry "$SHARE" "$EFS_FILE_SYSTEM_ID $SHARE efs _netdev,noresvport,tls,iam,accesspoint=$EFS_ACCESS_POINT_ID 0 0"
+  fstab_entry "$target" "$SHARE/server $target none bind,_netdev,x-systemd.requires-mounts-for=$SHARE 0 0"
+  mountpoint -q "$share" || retry 5 10 mount "$share" || die "cannot mount $EFS_FILE_SYSTEM_ID on $SHARE"
+  if [[ ! -f $share/.wso2am-seeded ]]; then
+    # an NFSv4 lock on EFS: it holds across nodes and dies with its holder
+    exec {lock}>>"$share/.wso2am-seed.lock"
+    flock -w 900 "$lock" || die "timed out waiting for the seed lock on $SHARE"
+    if [[ -f $share/.wso2am-seeded ]]; then
+      log "share seeded by another node"
+    else
+      mountpoint -q "$src" && die "$target is mounted but the share was never seeded"
+      log "seeding $SHARE/server from the distribution"
+      mkdir -p "$share/server"
+      cp -a "$src/." "$share/server/"
+      # last: a half-done seed has no marker and is redone
+      date -u +%FT%TZ >"$share/.wso2am-seeded"
+    fi
+    exec {lock}>&-
+  fi
+  mountpoint -q "$src" || mount "$src" || die "cannot bind-mount $SHARE/server on $target"
+}
+
+mysql_admin() { mysql --defaults-extra-file="$TMP/admin.cnf" "$@"; }
+sql_str() { local v=${1//\\/\\\\}; printf '%s' "${v//\'/\\\'}"; }
+
+wait_for_db() { # until DB_HOST resolves and answers over TLS
+  local deadline=$((SECONDS + DB_WAIT_SECONDS)) out
+  until out=$(mysql_admin -NBe "SHOW SESSION STATUS LIKE 'Ssl_cipher'" 2>&1) && [[ ${out#Ssl_cipher} =~ [^[:space:]] ]]; do
+    out="no TLS connection to $DB_HOST:$DB_PORT: ${out:-no cipher}"
+    ((SECONDS < deadline)) || die "database not ready after ${DB_WAIT_SECONDS}s (DB_WAIT_SECONDS): $out"
+    log "waiting: $out"
+    sleep $((deadline - SECONDS < 10 ? deadline - SECONDS : 10))
+  done
+  log "database $DB_HOST:$DB_PORT answers over TLS"
+}
+
+ask() { # SQL TIMEOUT [LINE]: send SQL, read one output line (or up to LINE) into REPLY
+  printf '%s\n' "$1" >&"$SQL_IN" || die "database session ended before: $1"
+  while IFS= read -r -t "$2" REPLY <&"$SQL_OUT"; do
+    if [[ -z ${3:-} || $REPLY == "$3" ]]; then return 0; fi
+  done
+  die "database session ended or timed out after: $1"
+}
+
+# One session takes the lock, checks, runs the scripts: if the node dies the lock goes with it.
+# Without --abort-source-on-error the client runs on past a failed statement.
+run_schema_scripts() {
+  local pid i db file table w=$DB_WAIT_SECONDS
+  coproc SQLP { mysql_admin --batch --skip-column-names --unbuffered --abort-source-on-error; }
+  pid=$SQLP_PID SQL_IN=${SQLP[1]} SQL_OUT=${SQLP[0]}
+  # a dead client must fail a write, not kill this script
+  trap '' PIPE
+  ask "SELECT GET_LOCK('wso2am-schema', $w);" $((w + 60))
+  [[ $REPLY == 1 ]] || die "no schema lock within ${w}s (held by another node)"
+  for i in "$APIM_DB_NAME dbscripts/apimgt/mysql.sql am_api" "$SHARED_DB_NAME dbscripts/mysql.sql um_tenant"; do
+    read -r db file table <<<"$i"
+    ask "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='$db' AND LOWER(table_name)='$table';" 60
+    if [[ $REPLY != 0 ]]; then
+      log "schema $db already created"
+      continue
+    fi
+    log "creating schema $db from $file"
+    printf "USE \`%s\`;\nsource %s\n" "$db" "$ROOT$APIM_HOME/$file" >&"$SQL_IN"
+    ask "SELECT 'schema-done';" "$w" schema-done
+  done
+  ask "SELECT RELEASE_LOCK('wso2am-schema');" 60
+  exec {SQL_IN}>&-
+  wait "$pid" || die "database session failed"
+}
+
+step_database() {
+  local mpw dpw err q
+  load_secret
+  fetch_rds_ca
+  mpw=$(secret DB_MASTER_PASSWORD)
+  dpw=$(secret WSO2_DB_PASSWORD)
+  [[ $DB_USER != "$DB_MASTER_USER" ]] || die "DB_USER must differ from DB_MASTER_USER"
+  q=${mpw//\\/\\\\}
+  # the CA chain is verified, not the host name: DB_HOST is a private alias of the endpoint
+  printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword="%s"\nssl\nssl-ca=%s\nconnect-timeout=10\n' \
+    "$DB_HOST" "$DB_PORT" "$DB_MASTER_USER" "${q//\"/\\\"}" "$ROOT$RDS_CA" | private "$TMP/admin.cnf"
+  wait_for_db
+  q=$(sql_str "$dpw")
+  # sql_mode '' keeps backslash escapes on for the quoted password
+  if ! err=$(printf '%s\n' "SET SESSION sql_mode='';" \
+    "CREATE DATABASE IF NOT EXISTS \`$SHARED_DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;" \
+    "CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$q' REQUIRE SSL;" \
+    "ALTER USER '$DB_USER'@'%' IDENTIFIED BY '$q' REQUIRE SSL;" \
+    "GRANT ALL PRIVILEGES ON \`$APIM_DB_NAME\`.* TO '$DB_USER'@'%';" \
+    "GRANT ALL PRIVILEGES ON \`$SHARED_DB_NAME\`.* TO '$DB_USER'@'%';" | mysql_admin --batch 2>&1 >/dev/null); then
+    # the client echoes the failing statement, password included
+    err=${err//"$q"/***} err=${err//"$dpw"/***}
+    die "cannot set up $SHARED_DB_NAME and user $DB_USER: ${err//"$mpw"/***}"
+  fi
+  log "database $SHARED_DB_NAME and user $DB_USER ready"
+  run_schema_scripts
+}
+
+step_start() {
+  local jh deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
+  # the unit is static: catch a node.env that disagrees with it
+  [[ $(grep -cxE "ExecStart=$APIM_HOME/bin/api-manager.sh|User=$APIM_USER" "$ROOT$UNIT") == 2 ]] ||
+    die "$UNIT does not run $APIM_HOME/bin/api-manager.sh as $APIM_USER"
+  put_file "$ROOT$APIM_HOME/repository/conf/deployment.toml" 640 "$APIM_UID:$APIM_GID" <"$ROOT$CONF/deployment.toml"
+  jh=$(java_home)
+  # api-manager.sh puts JAVA_OPTS after its own -Xmx, and the last one wins
+  put_file "$ROOT$CONF/runtime.env" 644 0:0 <<<"$(env_line JAVA_HOME "$jh"
+    env_line JAVA_OPTS "-Xms${JVM_HEAP_MB}m -Xmx${JVM_HEAP_MB}m")"
+  # the node calls its own [server] hostname
+  awk -v h="$PORTAL_HOST_NAME" '$1 == "127.0.0.1" { for (i = 2; i <= NF; i++) if ($i == h) f = 1 } END { exit !f }' \
+    "$ROOT/etc/hosts" 2>/dev/null || printf '127.0.0.1 %s\n' "$PORTAL_HOST_NAME" >>"$ROOT/etc/hosts"
+  systemctl daemon-reload
+  systemctl enable --quiet wso2am.service
+  if ((CHANGED)) && systemctl is-active --quiet wso2am.service; then
+    log "configuration changed: restarting"
+    systemctl restart wso2am.service
+  else
+    systemctl start wso2am.service
+  fi
+  until curl -fsk --max-time 10 -o /dev/null "$HEALTH_CHECK_URL"; do
+    ((SECONDS < deadline)) || die "not healthy at $HEALTH_CHECK_URL after ${READY_TIMEOUT_SECONDS}s (READY_TIMEOUT_SECONDS); see journalctl -u wso2am"
+    sleep 10
+  done
+}
+
+main() {
+  local s want=" ${WSO2AM_STEPS:-${ALL_STEPS[*]}} "
+  want=${want//,/ }
+  for s in $want; do [[ " ${ALL_STEPS[*]} " == *" $s "* ]] || die "unknown step '$s' in WSO2AM_STEPS"; done
+  load_env
+  umask 022
+  # boot-only secrets sit here briefly (mktemp makes it 0700)
+  TMP=$(mktemp -d)
+  trap cleanup EXIT
+  for s in "${ALL_STEPS[@]}"; do
+    [[ $want == *" $s "* ]] || continue
+    STEP=$s
+    log "step $s started"
+    "step_$s"
+    log "step $s done"
+  done
+  STEP=finished
+  [[ $want != *" start "* ]] || log "node $NODE_NAME (API-M $APIM_VERSION) is ready"
+}
+
+main "$@"

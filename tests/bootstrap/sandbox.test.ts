@@ -1,0 +1,259 @@
+/**
+ * Runs the real boot script in a fake node root with stand-ins for the system commands, and the
+ * real openssl, keytool, jq, unzip and flock.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { requireTool } from "../support/validators";
+import {
+    APIM_HOME, Fixtures, Sandbox, buildFixtures, calls, makeSandbox, runBootstrap, sh, stepsStarted, tempDir, walk, DEPLOYMENT_TOML,
+} from "./fixtures/sandbox";
+
+const tools = ["openssl", "keytool", "jq", "unzip", "zip", "flock", "java"].every((t) => requireTool(t));
+const suite = tools ? describe : describe.skip;
+
+const ALL_STEPS = ["secrets", "packages", "distribution", "keystore", "share", "database", "start"];
+const SEC = `${APIM_HOME}/repository/resources/security`;
+
+let fx: Fixtures;
+let base: string;
+let n = 0;
+const fresh = (opts: Parameters<typeof makeSandbox>[3] = {}): Sandbox => makeSandbox(base, `node-${++n}`, fx, opts);
+
+beforeAll(() => {
+    if (!tools) return;
+    fx = buildFixtures();
+    base = tempDir("wso2am-sandbox-");
+});
+afterAll(() => {
+    for (const d of [fx?.dir, base]) if (d) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const mode = (p: string): string => (fs.statSync(p).mode & 0o777).toString(8);
+const owner = (p: string): string => `${fs.statSync(p).uid}:${fs.statSync(p).gid}`;
+const read = (p: string): string => fs.readFileSync(p, "utf8");
+
+/** Values that must never leave Secrets Manager except through secrets.env (WSO2_* only). */
+function secretNeedles(): [string, string][] {
+    const out: [string, string][] = [];
+    for (const [k, v] of Object.entries(fx.secrets)) {
+        if (k.endsWith("_PEM")) {
+            // the base64 body of the PEM, one line of it is enough to spot a copy
+            out.push([k, v.split("\n")[2]]);
+        } else out.push([k, v]);
+    }
+    return out;
+}
+
+function leaks(text: string, allowWso2: boolean): string[] {
+    return secretNeedles().filter(([k, v]) => !(allowWso2 && k.startsWith("WSO2_")) && text.includes(v)).map(([k]) => k);
+}
+
+/** Bash's view of an env file: the values systemd's parser gives too, for these quoting rules. */
+function parseEnvFile(file: string): Record<string, string> {
+    const out = sh("bash", ["-c", 'set -a; . "$1"; env -0', "bash", file], { env: {} });
+    const vars: Record<string, string> = {};
+    for (const entry of out.split("\0")) {
+        const i = entry.indexOf("=");
+        if (i > 0) vars[entry.slice(0, i)] = entry.slice(i + 1);
+    }
+    return vars;
+}
+
+suite("bootstrap.sh in a sandbox", () => {
+    test("a first boot runs every step in order and leaves the node configured", async () => {
+        const sb = fresh();
+        const r = await runBootstrap(sb);
+        expect(r.stderr).toContain("is ready");
+        expect(r.code).toBe(0);
+        expect(stepsStarted(r.stderr)).toEqual(ALL_STEPS);
+        // every log line is timestamped (UTC) and names its step, and also reaches the journal
+        for (const line of r.stderr.split("\n").filter((l) => l.includes("wso2am-bootstrap ["))) {
+            expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ wso2am-bootstrap \[\w+\] /);
+        }
+        expect(read(path.join(sb.state, "journal"))).toContain("[keystore] step keystore done");
+
+        const root = sb.root;
+        const secretsEnv = path.join(root, "etc/wso2am/secrets.env");
+        expect(mode(secretsEnv)).toBe("600");
+        expect(owner(secretsEnv)).toBe("0:0");
+        const env = parseEnvFile(secretsEnv);
+        for (const [k, v] of Object.entries(fx.secrets)) {
+            if (k.startsWith("WSO2_")) expect(env[k]).toBe(v);
+            else expect(env[k]).toBeUndefined();
+        }
+
+        const toml = path.join(root, APIM_HOME, "repository/conf/deployment.toml");
+        expect(read(toml)).toBe(DEPLOYMENT_TOML);
+        expect(mode(toml)).toBe("640");
+        expect(owner(toml)).toBe("10001:10001");
+        expect(owner(path.join(root, APIM_HOME, "bin/api-manager.sh"))).toBe("10001:10001");
+        expect(fs.existsSync(path.join(root, APIM_HOME, "repository/components/lib/mysql-connector-j.jar"))).toBe(true);
+
+        const runtime = parseEnvFile(path.join(root, "etc/wso2am/runtime.env"));
+        expect(runtime.JAVA_OPTS).toBe("-Xms4096m -Xmx4096m");
+        expect(fs.existsSync(path.join(runtime.JAVA_HOME, "bin/java"))).toBe(true);
+
+        // keystore and truststore, read back with the real keytool
+        const ks = path.join(root, SEC, "apim-keystore.p12");
+        const ts = path.join(root, SEC, "apim-truststore.p12");
+        for (const f of [ks, ts]) {
+            expect(mode(f)).toBe("640");
+            expect(owner(f)).toBe("10001:10001");
+        }
+        const ksList = sh("keytool", ["-list", "-keystore", ks, "-storetype", "PKCS12", "-storepass", fx.secrets.WSO2_KEYSTORE_PASSWORD]);
+        expect(ksList).toMatch(/^apim, .*PrivateKeyEntry/m);
+        expect(ksList).toContain("Your keystore contains 1 entry");
+        // the key itself is encrypted with the store password too (WSO2 uses one for both)
+        const keyOut = sh("openssl", ["pkcs12", "-in", ks, "-nocerts", "-nodes", "-passin", "env:P"], { env: { ...process.env, P: fx.secrets.WSO2_KEYSTORE_PASSWORD } });
+        expect(keyOut).toContain("-----BEGIN PRIVATE KEY-----");
+        const tsList = sh("keytool", ["-list", "-v", "-keystore", ts, "-storetype", "PKCS12", "-storepass", fx.secrets.WSO2_TRUSTSTORE_PASSWORD]);
+        const fingerprint = (pem: string): string =>
+            sh("openssl", ["x509", "-noout", "-fingerprint", "-sha256"], { input: pem }).trim().split("=")[1];
+        for (const pem of [fx.secrets.KEYSTORE_CERTIFICATE_PEM, ...fx.rdsCerts.map((c) => read(c))]) {
+            expect(tsList).toContain(fingerprint(pem));
+        }
+        expect(tsList).toMatch(/^Alias name: stock-ca$/m);
+        expect(tsList).toMatch(/^Alias name: apim$/m);
+        expect(tsList).toContain("Your keystore contains 5 entries");
+
+        // the share: fstab lines, seeded content, both "mounted"
+        const fstab = read(path.join(root, "etc/fstab"));
+        expect(fstab).toContain("UUID=abc / xfs defaults,noatime 1 1\n");
+        expect(fstab).toContain("fs-0123456789abcdef0 /mnt/wso2am-share efs _netdev,noresvport,tls,iam,accesspoint=fsap-0123456789abcdef0 0 0\n");
+        expect(fstab).toContain(`/mnt/wso2am-share/server ${APIM_HOME}/repository/deployment/server none bind,_netdev,x-systemd.requires-mounts-for=/mnt/wso2am-share 0 0\n`);
+        const share = sb.env.FAKE_SHARE as string;
+        expect(fs.existsSync(path.join(share, ".wso2am-seeded"))).toBe(true);
+        expect(read(path.join(share, "server/synapse-configs/default/api/_TokenAPI_.xml"))).toBe("<api/>\n");
+        expect(fs.realpathSync(path.join(root, APIM_HOME, "repository/deployment/server"))).toBe(fs.realpathSync(path.join(share, "server")));
+
+        expect(read(path.join(root, "etc/hosts"))).toBe("127.0.0.1 localhost\n::1 localhost\n127.0.0.1 api.example.com\n");
+
+        const log = calls(sb);
+        expect(log).toContain("dnf -y -q install java-21-amazon-corretto-headless amazon-efs-utils jq mariadb105 unzip");
+        expect(log).toContain("groupadd --system --gid 10001 wso2apim");
+        expect(log).toContain(`useradd --system --uid 10001 --gid 10001 --home-dir ${APIM_HOME} --no-create-home --shell /sbin/nologin wso2apim`);
+        expect(log.filter((l) => l.startsWith("mysql-source "))).toEqual([
+            `mysql-source ${root}${APIM_HOME}/dbscripts/apimgt/mysql.sql`,
+            `mysql-source ${root}${APIM_HOME}/dbscripts/mysql.sql`,
+        ]);
+        // the master password goes through an option file that only root can read
+        expect(new Set(log.filter((l) => l.startsWith("mysql-cnf-mode")))).toEqual(new Set(["mysql-cnf-mode 600"]));
+        const systemctl = log.filter((l) => l.startsWith("systemctl "));
+        expect(systemctl).toEqual(["systemctl daemon-reload", "systemctl enable --quiet wso2am.service", "systemctl is-active --quiet wso2am.service", "systemctl start wso2am.service"]);
+        // downloads happen before the database wait
+        const order = log.map((l) => l.split(" ")[0]);
+        expect(order.indexOf("curl")).toBeLessThan(order.indexOf("mysql"));
+
+        // no secret on the console, in the command lines, the journal, the share, or any file but secrets.env
+        expect(leaks(r.stdout + r.stderr, false)).toEqual([]);
+        for (const f of walk(path.dirname(root)).filter((p) => p !== sb.env.STUB_SECRET_FILE)) {
+            if (f === secretsEnv) {
+                expect(leaks(read(f), true)).toEqual([]);
+                continue;
+            }
+            expect({ file: f, leaks: leaks(fs.readFileSync(f, "latin1"), false) }).toEqual({ file: f, leaks: [] });
+        }
+        // the transient key and option files are gone
+        expect(fs.readdirSync(sb.tmp)).toEqual([]);
+    });
+
+    test("a second run on a configured node changes nothing", async () => {
+        const sb = fresh();
+        expect((await runBootstrap(sb)).code).toBe(0);
+        const snapshot = (): Record<string, string> => Object.fromEntries(
+            walk(sb.root).map((f) => [f, `${fs.statSync(f).mtimeMs} ${fs.statSync(f).mode} ${fs.readFileSync(f).toString("base64")}`]));
+        const before = snapshot();
+        const firstCalls = calls(sb).length;
+
+        const r = await runBootstrap(sb);
+        expect(r.code).toBe(0);
+        expect(stepsStarted(r.stderr)).toEqual(ALL_STEPS);
+        expect(snapshot()).toEqual(before);
+        const again = calls(sb).slice(firstCalls);
+        // only the health check is fetched, nothing installed, no schema script, no seeding, no mount
+        expect(again.filter((l) => l.startsWith("curl "))).toEqual([
+            "curl -fsk --max-time 10 -o /dev/null https://127.0.0.1:9443/api/am/gateway/v2/server-startup-healthcheck",
+        ]);
+        for (const prefix of ["dnf ", "useradd ", "groupadd ", "mysql-source ", "seed-copy", "mount ", "systemctl restart"]) {
+            expect(again.filter((l) => l.startsWith(prefix))).toEqual([]);
+        }
+        expect(r.stderr).toContain("keystore and truststore up to date");
+    });
+
+    test("a distribution checksum mismatch stops the boot in its step, before anything starts", async () => {
+        const sb = fresh({ env: { DISTRIBUTION_SHA256: "0".repeat(64) } });
+        const r = await runBootstrap(sb);
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/\[distribution\] FAILED: DISTRIBUTION_SHA256 mismatch for https:\/\/downloads.invalid\/wso2am-4.7.0.zip: expected 0{64}, got [0-9a-f]{64}/);
+        expect(stepsStarted(r.stderr)).toEqual(["secrets", "packages", "distribution"]);
+        expect(calls(sb).filter((l) => l.startsWith("systemctl") || l.startsWith("mysql"))).toEqual([]);
+        expect(fs.existsSync(path.join(sb.root, APIM_HOME))).toBe(false);
+        // no half-unpacked leftovers
+        expect(fs.readdirSync(path.join(sb.root, "opt"))).toEqual([]);
+    });
+
+    test("two nodes booting at once seed the shared folder exactly once", async () => {
+        const share = path.join(base, `share-${++n}`);
+        const a = fresh({ share, extraEnv: { STUB_SEED_DELAY: "1" } });
+        const b = fresh({ share, extraEnv: { STUB_SEED_DELAY: "1" } });
+        // the steps up to the share: the rest has nothing to do with seeding
+        const steps = { WSO2AM_STEPS: "packages distribution share" };
+        const [ra, rb] = await Promise.all([runBootstrap(a, steps), runBootstrap(b, steps)]);
+        expect([ra.code, rb.code]).toEqual([0, 0]);
+        const seeds = [...calls(a), ...calls(b)].filter((l) => l === "seed-copy");
+        expect(seeds).toHaveLength(1);
+        expect([ra.stderr, rb.stderr].filter((e) => e.includes("seeding /mnt/wso2am-share/server"))).toHaveLength(1);
+        expect(fs.readdirSync(share).sort()).toEqual([".wso2am-seed.lock", ".wso2am-seeded", "server"]);
+        for (const sb of [a, b]) {
+            expect(fs.realpathSync(path.join(sb.root, APIM_HOME, "repository/deployment/server"))).toBe(fs.realpathSync(path.join(share, "server")));
+        }
+    });
+
+    test("a half-finished seed (no marker) is redone", async () => {
+        const share = path.join(base, `share-${++n}`);
+        fs.mkdirSync(path.join(share, "server/synapse-configs"), { recursive: true });
+        const sb = fresh({ share });
+        const r = await runBootstrap(sb, { WSO2AM_STEPS: "packages distribution share" });
+        expect(r.code).toBe(0);
+        expect(calls(sb).filter((l) => l === "seed-copy")).toHaveLength(1);
+        expect(fs.existsSync(path.join(share, "server/eventpublishers/logger.xml"))).toBe(true);
+    });
+
+    test("an unreachable database fails the boot after DB_WAIT_SECONDS, naming the step", async () => {
+        const sb = fresh({ env: { DB_WAIT_SECONDS: "1" }, extraEnv: { STUB_DB_DOWN: "1" } });
+        const r = await runBootstrap(sb, { WSO2AM_STEPS: "database,start" });
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/\[database\] FAILED: database not ready after 1s \(DB_WAIT_SECONDS\): no TLS connection to db\.apim\.internal:3306/);
+        expect(calls(sb).filter((l) => l.startsWith("systemctl"))).toEqual([]);
+    });
+
+    test("a server that never turns healthy fails the start step after READY_TIMEOUT_SECONDS", async () => {
+        const sb = fresh({ env: { READY_TIMEOUT_SECONDS: "0", HEALTH_CHECK_URL: "https://127.0.0.1:9443/not-served" } });
+        const r = await runBootstrap(sb, { WSO2AM_STEPS: "start" });
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/\[start\] FAILED: not healthy at https:\/\/127.0.0.1:9443\/not-served after 0s/);
+        expect(calls(sb)).toContain("systemctl start wso2am.service");
+    });
+
+    test("an unexpected command failure names the step and the command", async () => {
+        const sb = fresh({ extraEnv: { STUB_FAIL: "systemctl" } });
+        const r = await runBootstrap(sb, { WSO2AM_STEPS: "start" });
+        expect(r.code).toBe(3);
+        expect(r.stderr).toMatch(/\[start\] FAILED: 'systemctl daemon-reload' exited with 3 \(line \d+\)/);
+        expect(r.stderr).not.toContain("is ready");
+    });
+
+    test("a missing parameter or an unknown step is refused before anything runs", async () => {
+        const sb = fresh();
+        const envFile = path.join(sb.root, "etc/wso2am/node.env");
+        fs.writeFileSync(envFile, read(envFile).replace(/^SECRET_ARN=.*\n/m, ""));
+        const r = await runBootstrap(sb);
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toContain("lacks SECRET_ARN");
+        const r2 = await runBootstrap(fresh(), { WSO2AM_STEPS: "secrets frobnicate" });
+        expect(r2.code).not.toBe(0);
+        expect(r2.stderr).toContain("unknown step 'frobnicate'");
+        expect(calls(sb).filter((l) => !l.startsWith("logger "))).toEqual([]);
+    });
+});
