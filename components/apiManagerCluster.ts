@@ -160,6 +160,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                         accessPointId: fileSystem.accessPointId,
                         secretArn: secrets.secretArn,
                         region,
+                        logGroupName: identity.logGroupName,
                         targetGroups: loadBalancer.targetGroups,
                         privateZoneId: network.privateZoneId,
                         previousNodeGate: nodes.length > 0 ? nodes[nodes.length - 1].healthGate : undefined,

@@ -37,6 +37,8 @@ export interface ApiManagerNodeArgs {
     readonly accessPointId: pulumi.Input<string>;
     readonly secretArn: pulumi.Input<string>;
     readonly region: pulumi.Input<string>;
+    /** CloudWatch log group the node ships its boot and server logs to (NodeIdentity creates it). */
+    readonly logGroupName: pulumi.Input<string>;
     /** Every target group the node serves; one attachment each, and the rolling gate waits for all. */
     readonly targetGroups: readonly NodeTargetGroup[];
     /** The private hosted zone that gets the node's `apim-<n>` A record. */
@@ -70,9 +72,9 @@ export class ApiManagerNode extends pulumi.ComponentResource {
         const { config, plan, node } = args;
 
         const userDataBase64 = pulumi
-            .all([args.fileSystemId, args.accessPointId, args.secretArn, args.region])
-            .apply(([fileSystemId, accessPointId, secretArn, region]) =>
-                renderNodeUserData(config, plan, node, { fileSystemId, accessPointId, secretArn, region }).userDataBase64,
+            .all([args.fileSystemId, args.accessPointId, args.secretArn, args.region, args.logGroupName])
+            .apply(([fileSystemId, accessPointId, secretArn, region, logGroupName]) =>
+                renderNodeUserData(config, plan, node, { fileSystemId, accessPointId, secretArn, region, logGroupName }).userDataBase64,
             );
 
         const instance = new aws.ec2.Instance(

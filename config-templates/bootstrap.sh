@@ -13,6 +13,7 @@ KEYS=(APIM_VERSION APIM_HOME APIM_USER APIM_UID APIM_GID DISTRIBUTION_URL DISTRI
   EFS_FILE_SYSTEM_ID EFS_ACCESS_POINT_ID SECRET_ARN AWS_REGION KEYSTORE_FILE KEYSTORE_ALIAS
   TRUSTSTORE_FILE HEALTH_CHECK_URL READY_TIMEOUT_SECONDS)
 CONF=/etc/wso2am
+CW_CONFIG=/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 RDS_CA=$CONF/rds-ca-bundle.pem
 STAMP=/var/lib/wso2am-bootstrap/keystore.sha256
 # EFS is mounted here; its server/ folder is bind-mounted over repository/deployment/server
@@ -113,7 +114,7 @@ step_secrets() {
 }
 
 step_packages() {
-  local p=("$JAVA_PACKAGE" amazon-efs-utils jq mariadb105 unzip)
+  local p=("$JAVA_PACKAGE" amazon-efs-utils jq mariadb105 unzip amazon-cloudwatch-agent)
   if rpm -q --quiet "${p[@]}"; then
     log "packages already installed"
   else
@@ -125,6 +126,14 @@ step_packages() {
   # the EFS access point writes as this uid/gid: both nodes must use it
   [[ $(id -u "$APIM_USER"):$(id -g "$APIM_USER") == "$APIM_UID:$APIM_GID" ]] ||
     die "user $APIM_USER exists with a uid:gid other than $APIM_UID:$APIM_GID"
+  ship_logs
+}
+
+# this boot's log and the server's logs to CloudWatch; a node that cannot ship logs still boots
+ship_logs() {
+  [[ -f $ROOT$CW_CONFIG ]] || return 0
+  amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c "file:$ROOT$CW_CONFIG" >/dev/null 2>&1 ||
+    log "warning: the CloudWatch agent did not start; logs stay on the node"
 }
 
 fetch() { curl -fsSL --retry 5 --retry-delay 5 --retry-all-errors --connect-timeout 20 -o "$2" "$1" || die "download of $1 failed"; }
@@ -336,15 +345,19 @@ step_database() {
 }
 
 step_start() {
-  local jh deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
+  local jh ip deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
   # the unit is static: catch a node.env that disagrees with it
   [[ $(grep -cxE "ExecStart=$APIM_HOME/bin/api-manager.sh|User=$APIM_USER" "$ROOT$UNIT") == 2 ]] ||
     die "$UNIT does not run $APIM_HOME/bin/api-manager.sh as $APIM_USER"
   put_file "$ROOT$APIM_HOME/repository/conf/deployment.toml" 640 "$APIM_UID:$APIM_GID" <"$ROOT$CONF/deployment.toml"
   jh=$(java_home)
   # api-manager.sh puts JAVA_OPTS after its own -Xmx, and the last one wins
+  ip=$(hostname -I) ip=${ip%% *}
+  [[ -n $ip ]] || die "this node has no IP address"
+  # NODE_IP: deployment.toml's [server] node_ip
   put_file "$ROOT$CONF/runtime.env" 644 0:0 <<<"$(env_line JAVA_HOME "$jh"
-    env_line JAVA_OPTS "-Xms${JVM_HEAP_MB}m -Xmx${JVM_HEAP_MB}m")"
+    env_line JAVA_OPTS "-Xms${JVM_HEAP_MB}m -Xmx${JVM_HEAP_MB}m"
+    env_line NODE_IP "$ip")"
   # the node calls its own [server] hostname
   awk -v h="$PORTAL_HOST_NAME" '$1 == "127.0.0.1" { for (i = 2; i <= NF; i++) if ($i == h) f = 1 } END { exit !f }' \
     "$ROOT/etc/hosts" 2>/dev/null || printf '127.0.0.1 %s\n' "$PORTAL_HOST_NAME" >>"$ROOT/etc/hosts"

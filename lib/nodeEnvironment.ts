@@ -7,6 +7,8 @@ export interface NodeCloudFacts {
     readonly accessPointId: string;
     readonly secretArn: string;
     readonly region: string;
+    /** CloudWatch log group the node ships its boot and server logs to. */
+    readonly logGroupName: string;
 }
 
 /** The non-secret parameters of the boot script (config-templates/bootstrap.sh), in order. */

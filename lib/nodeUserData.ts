@@ -6,6 +6,7 @@ import { StackConfig } from "./stackConfig";
 import { ClusterPlan, NodePlan } from "./clusterPlan";
 import { renderDeploymentToml } from "./deploymentToml";
 import { NodeCloudFacts, nodeEnvironment, renderNodeEnvFile } from "./nodeEnvironment";
+import { CLOUDWATCH_AGENT_CONFIG_PATH, cloudWatchAgentConfig } from "./logShipping";
 
 export { NodeCloudFacts } from "./nodeEnvironment";
 
@@ -36,6 +37,12 @@ export function nodeFiles(config: StackConfig, plan: ClusterPlan, node: NodePlan
         { path: plan.paths.deploymentToml, permissions: "0644", owner: "root:root", content: renderDeploymentToml(config, plan, node) },
         { path: plan.paths.bootstrapScript, permissions: "0755", owner: "root:root", content: template("bootstrap.sh") },
         { path: plan.paths.systemdUnit, permissions: "0644", owner: "root:root", content: template("wso2am.service") },
+        {
+            path: CLOUDWATCH_AGENT_CONFIG_PATH,
+            permissions: "0644",
+            owner: "root:root",
+            content: JSON.stringify(cloudWatchAgentConfig(plan, node, facts.logGroupName), null, 2) + "\n",
+        },
     ];
 }
 
@@ -43,6 +50,8 @@ export function nodeFiles(config: StackConfig, plan: ClusterPlan, node: NodePlan
 export function renderCloudConfig(config: StackConfig, plan: ClusterPlan, node: NodePlan, facts: NodeCloudFacts): string {
     const document = {
         write_files: nodeFiles(config, plan, node, facts),
+        // The boot script appends the portal host to /etc/hosts; cloud-init must not rewrite the file.
+        manage_etc_hosts: false,
         // Mounting and packages are the boot script's job: cloud-init's own mounts run before packages
         // are installed, and its failures do not stop the boot.
         runcmd: [[plan.paths.bootstrapScript]],

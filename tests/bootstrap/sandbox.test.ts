@@ -92,6 +92,12 @@ suite("bootstrap.sh in a sandbox", () => {
 
         const runtime = parseEnvFile(path.join(root, "etc/wso2am/runtime.env"));
         expect(runtime.JAVA_OPTS).toBe("-Xms4096m -Xmx4096m");
+        // deployment.toml's [server] node_ip
+        expect(runtime.NODE_IP).toBe("10.40.8.10");
+        // boot and server logs leave the node from the start
+        expect(calls(sb).filter((c) => c.startsWith("amazon-cloudwatch-agent-ctl"))).toEqual([
+            `amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${root}/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json`,
+        ]);
         expect(fs.existsSync(path.join(runtime.JAVA_HOME, "bin/java"))).toBe(true);
 
         // keystore and truststore, read back with the real keytool
@@ -130,7 +136,7 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(read(path.join(root, "etc/hosts"))).toBe("127.0.0.1 localhost\n::1 localhost\n127.0.0.1 api.example.com\n");
 
         const log = calls(sb);
-        expect(log).toContain("dnf -y -q install java-21-amazon-corretto-headless amazon-efs-utils jq mariadb105 unzip");
+        expect(log).toContain("dnf -y -q install java-21-amazon-corretto-headless amazon-efs-utils jq mariadb105 unzip amazon-cloudwatch-agent");
         expect(log).toContain("groupadd --system --gid 10001 wso2apim");
         expect(log).toContain(`useradd --system --uid 10001 --gid 10001 --home-dir ${APIM_HOME} --no-create-home --shell /sbin/nologin wso2apim`);
         expect(log.filter((l) => l.startsWith("mysql-source "))).toEqual([
@@ -190,7 +196,7 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(calls(sb).filter((l) => l.startsWith("systemctl") || l.startsWith("mysql"))).toEqual([]);
         expect(fs.existsSync(path.join(sb.root, APIM_HOME))).toBe(false);
         // no half-unpacked leftovers
-        expect(fs.readdirSync(path.join(sb.root, "opt"))).toEqual([]);
+        expect(fs.readdirSync(path.join(sb.root, "opt")).filter((d) => d !== "aws")).toEqual([]);
     });
 
     test("two nodes booting at once seed the shared folder exactly once", async () => {

@@ -78,6 +78,7 @@ describe("node user data", () => {
             ["/etc/wso2am/deployment.toml", "0644"],
             ["/usr/local/sbin/wso2am-bootstrap", "0755"],
             ["/etc/systemd/system/wso2am.service", "0644"],
+            ["/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json", "0644"],
         ]);
         // A quoted octal string, not the integer YAML would make of 0644.
         expect(cloudConfig).toMatch(/permissions: "0644"/);
@@ -113,5 +114,22 @@ describe("node user data", () => {
         const scripts = fs.readdirSync(dir).filter((f) => f.endsWith(".sh")).map((f) => path.join(dir, f));
         expect(scripts.length).toBeGreaterThan(0);
         execFileSync("shellcheck", ["--severity=style", ...scripts], { stdio: "pipe" });
+    });
+});
+
+describe("node log shipping", () => {
+    it("sends each node's boot log and server logs to the stack's log group, one stream per node and instance", () => {
+        for (const { node, cloudConfig } of renderEach(sampleConfig({ nodeCount: 3 }))) {
+            const file = writtenFiles(cloudConfig).find((f) => f.path.endsWith("amazon-cloudwatch-agent.json"))!;
+            const agent = JSON.parse(file.content.toString());
+            const collected = agent.logs.logs_collected.files.collect_list;
+            expect(collected.map((c: any) => c.file_path)).toEqual(
+                expect.arrayContaining(["/var/log/cloud-init-output.log", "/opt/wso2am/repository/logs/wso2carbon.log"]),
+            );
+            for (const c of collected) {
+                expect(c.log_group_name).toBe(sampleFacts.logGroupName);
+                expect(c.log_stream_name).toMatch(new RegExp(`^${node.name}/\\{instance_id\\}/`));
+            }
+        }
     });
 });

@@ -18,4 +18,5 @@ export const sampleFacts: NodeCloudFacts = {
     accessPointId: "fsap-0123456789abcdef0",
     secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:wso2-apim-ha-dev-AbCdEf",
     region: "eu-west-1",
+    logGroupName: "/wso2-apim-ha/dev/nodes",
 };
