@@ -7,6 +7,7 @@ import { planCluster } from "../../lib/clusterPlan";
 import { renderNodeUserData, USER_DATA_LIMIT_BYTES } from "../../lib/nodeUserData";
 import { decodeUserData, writtenFiles } from "../../lib/userDataDecoding";
 import { sampleConfig, sampleFacts } from "../support/sampleConfig";
+import { MAX_NODES } from "../../lib/stackConfig";
 import { requireTool } from "../support/validators";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "user-data-"));
@@ -18,8 +19,9 @@ function hostOfLength(prefix: string, length: number): string {
     return prefix + "x".repeat(length - prefix.length - suffix.length) + suffix;
 }
 
+// The largest node count the config accepts: every node's file lists every other node.
 const largest = sampleConfig({
-    nodeCount: 4,
+    nodeCount: MAX_NODES,
     portalHostName: hostOfLength("api-", 60),
     gatewayHostName: hostOfLength("gw-", 60),
     privateZoneName: "wso2-api-manager.production.internal",
@@ -34,7 +36,8 @@ function renderEach(config = sampleConfig()) {
 }
 
 describe("node user data", () => {
-    it("stays under EC2's 16 KB with margin for 4 nodes and 60-character host names", () => {
+    it("stays under EC2's 16 KB with margin for the most nodes allowed (at least 4) and 60-character host names", () => {
+        expect(MAX_NODES).toBeGreaterThanOrEqual(4);
         for (const { node, userDataBase64 } of renderEach(largest)) {
             const bytes = Buffer.from(userDataBase64, "base64").length;
             // Margin: a quarter of the limit stays free for growth of the boot script.

@@ -1,0 +1,66 @@
+/**
+ * The program and the boot script meet in three places: the env file's keys, the secret's keys and a
+ * few fixed paths. These tests read both sides, so a renamed key fails here instead of at a node's boot.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { planCluster } from "../../lib/clusterPlan";
+import { renderDeploymentToml } from "../../lib/deploymentToml";
+import { nodeEnvironment } from "../../lib/nodeEnvironment";
+import { SERVER_SECRET_ENV, BOOT_ONLY_SECRET_KEYS } from "../../lib/secretKeys";
+import { CLOUDWATCH_AGENT_CONFIG_PATH } from "../../lib/logShipping";
+import { sampleConfig, sampleFacts } from "../support/sampleConfig";
+
+const templates = path.join(__dirname, "..", "..", "config-templates");
+const script = fs.readFileSync(path.join(templates, "bootstrap.sh"), "utf8");
+const unit = fs.readFileSync(path.join(templates, "wso2am.service"), "utf8");
+const config = sampleConfig({ analyticsEnabled: true, analyticsConfigEndpoint: "https://a.example.com/x", analyticsAuthToken: "t" });
+const plan = planCluster(config);
+
+/** The script's list of env-file keys: KEYS=(…). */
+function scriptEnvKeys(): string[] {
+    const m = /^KEYS=\(([^)]*)\)/m.exec(script);
+    if (!m) throw new Error("bootstrap.sh has no KEYS=(...) list");
+    return m[1].split(/\s+/).filter(Boolean);
+}
+
+describe("contract between the renderer and the boot script", () => {
+    it("renders exactly the env-file keys the boot script requires", () => {
+        const rendered = nodeEnvironment(config, plan, plan.nodes[0], sampleFacts).map(([key]) => key);
+        expect([...rendered].sort()).toEqual([...scriptEnvKeys()].sort());
+    });
+
+    it("fills every secret key the boot script reads, and the server gets every $env placeholder deployment.toml uses", () => {
+        const read = new Set([...script.matchAll(/secret "?((?:WSO2|DB|KEYSTORE)_[A-Z0-9_]+)\b/g)].map((m) => m[1]));
+        // The script checks the WSO2_* passwords by suffix (secret "WSO2_$k") and exports every WSO2_* key.
+        for (const m of script.matchAll(/for k in ([A-Z_ ]+); do secret "WSO2_\$k"/g)) for (const k of m[1].trim().split(/\s+/)) read.add(`WSO2_${k}`);
+        const provided = new Set<string>([...Object.values(SERVER_SECRET_ENV), ...Object.values(BOOT_ONLY_SECRET_KEYS)]);
+        for (const key of read) expect([key, provided.has(key)]).toEqual([key, true]);
+        for (const key of Object.values(BOOT_ONLY_SECRET_KEYS)) expect([key, read.has(key)]).toEqual([key, true]);
+        expect(script).toMatch(/select\(test\("\^WSO2_/);
+
+        // deployment.toml's placeholders: WSO2_* come from the secret, NODE_IP from the script's runtime.env.
+        const toml = renderDeploymentToml(config, plan, plan.nodes[0]);
+        const placeholders = new Set([...toml.matchAll(/\$env\{([A-Z0-9_]+)\}/g)].map((m) => m[1]));
+        expect(placeholders.size).toBeGreaterThan(4);
+        for (const name of placeholders) {
+            const fromSecret = (Object.values(SERVER_SECRET_ENV) as string[]).includes(name);
+            const fromScript = name === "NODE_IP" && /env_line NODE_IP /.test(script);
+            expect([name, fromSecret || fromScript]).toEqual([name, true]);
+        }
+    });
+
+    it("agrees on the paths cloud-init writes and systemd reads", () => {
+        expect(script).toContain(`\${WSO2AM_ENV_FILE:-$ROOT${plan.paths.nodeEnvFile}}`);
+        expect(script).toContain(`CW_CONFIG=${CLOUDWATCH_AGENT_CONFIG_PATH}`);
+        expect(script).toContain(`CONF=${plan.paths.configDir}`);
+        expect(script).toMatch(/put_file "\$ROOT\$APIM_HOME\/repository\/conf\/deployment.toml" 640 "\$APIM_UID:\$APIM_GID" <"\$ROOT\$CONF\/deployment.toml"/);
+        expect(plan.paths.deploymentToml).toBe(`${plan.paths.configDir}/deployment.toml`);
+        expect(unit).toContain(`ExecStart=${plan.paths.apimHome}/bin/api-manager.sh`);
+        expect(unit).toContain(`User=${plan.runAs.user}`);
+        expect(unit).toContain(`EnvironmentFile=${plan.paths.nodeEnvFile}`);
+        expect(unit).toContain(`EnvironmentFile=${plan.paths.configDir}/secrets.env`);
+        expect(unit).toContain(`RequiresMountsFor=${plan.paths.apimHome}/repository/deployment/server`);
+        expect(plan.paths.systemdUnit).toBe("/etc/systemd/system/wso2am.service");
+    });
+});
