@@ -172,3 +172,11 @@ describe("stack configuration", () => {
         expect(configWarnings(parseStackConfig(valid)).filter((w) => /Sha256/.test(w))).toEqual([]);
     });
 });
+
+describe("stack files", () => {
+    it.each(["dev", "prod"])("tag every resource of the %s stack through the provider's default tags", (stack) => {
+        const file = readStackFile(stack);
+        expect(JSON.parse(file.allConfig["aws:defaultTags"])).toEqual({ tags: { Project: "wso2-apim-ha", Environment: stack, ManagedBy: "pulumi" } });
+        expect(file.region).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
+    });
+});
