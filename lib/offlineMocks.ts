@@ -141,7 +141,7 @@ function urnName(urn: string): string {
  * Installs the mocks and records every registration (with its parent and dependencies) in order.
  * Call before the program's modules create resources.
  */
-export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev"): OfflineRun {
+export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", options: { readonly preview?: boolean } = {}): OfflineRun {
     const run: OfflineRun = { resources: [], unknownCalls: [] };
     const pending = new Map<string, { parent: string | null; dependsOn: string[] }>();
     pulumi.runtime.setMocks(
@@ -171,7 +171,7 @@ export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev"): Of
         },
         project,
         stack,
-        false,
+        options.preview ?? false,
     );
     // The mock monitor does not pass parents or dependencies to newResource; read them off the request.
     const monitor = (pulumi.runtime as any).getMonitor();

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { StackConfig, StackConfigError, checkExistingSubnetZones, configWarnings } from "./stackConfig";
+import { StackConfig, StackConfigError, checkExistingSubnetZones, configWarnings, placeholderChecksumKeys } from "./stackConfig";
 import { ApiManagerCluster } from "../components/apiManagerCluster";
 
 /** Name of the top-level component; every resource name starts with it. */
@@ -12,6 +12,15 @@ export const CLUSTER_NAME = "wso2";
  */
 export async function buildStack(config: StackConfig): Promise<Record<string, pulumi.Output<unknown>>> {
     for (const warning of configWarnings(config)) pulumi.log.warn(warning);
+    // Previews and the offline render show the sample stacks as they are; a deployment with placeholder
+    // checksums would build everything and then wait an hour for nodes that refuse their downloads.
+    const placeholders = placeholderChecksumKeys(config);
+    if (placeholders.length > 0 && !pulumi.runtime.isDryRun()) {
+        throw new pulumi.RunError(
+            `Refusing to deploy: ${placeholders.join(" and ")} still ${placeholders.length > 1 ? "hold" : "holds"} the sample stack's all-zero placeholder. ` +
+                "Set each to the sha256sum of the file the nodes download (see README, Deploying).",
+        );
+    }
 
     const network = config.network;
     if (network.mode === "existing") {

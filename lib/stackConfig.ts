@@ -251,15 +251,19 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declare
     };
 }
 
-/** Warnings that do not stop a deployment but that a reviewer should see in `pulumi preview`. */
+/** Keys still holding the sample stacks' all-zero checksum: fine to preview, refused by a deployment. */
+export function placeholderChecksumKeys(config: StackConfig): string[] {
+    return [
+        ["distributionSha256", config.apim.distributionSha256],
+        ["mysqlConnectorSha256", config.apim.mysqlConnectorSha256],
+    ].filter(([, value]) => value === PLACEHOLDER_SHA256).map(([key]) => key);
+}
+
+/** Warnings that do not stop a preview but that a reviewer should see in `pulumi preview`. */
 export function configWarnings(config: StackConfig): string[] {
-    const warnings: string[] = [];
-    if (config.apim.distributionSha256 === PLACEHOLDER_SHA256) {
-        warnings.push("distributionSha256 is the sample stack's all-zero placeholder: nodes will refuse the pack at boot. Set it to `sha256sum` of your zip.");
-    }
-    if (config.apim.mysqlConnectorSha256 === PLACEHOLDER_SHA256) {
-        warnings.push("mysqlConnectorSha256 is the sample stack's all-zero placeholder: nodes will refuse the jar at boot. Set it to `sha256sum` of the jar.");
-    }
+    const warnings: string[] = placeholderChecksumKeys(config).map(
+        (key) => `${key} is the sample stack's all-zero placeholder: \`pulumi up\` refuses it. Set it to \`sha256sum\` of the file you deploy.`,
+    );
     if (config.certificate.mode === "self-signed") {
         warnings.push("certificateMode is self-signed: browsers and API clients will not trust the load balancer. Use it for dev stacks only.");
     }

@@ -53,7 +53,8 @@ export async function renderStack(stackName = "dev", options: RenderOptions = {}
     }
     const secretKeys = Object.keys(allConfig).filter((k) => allConfig[k].startsWith(OFFLINE_CONFIG_SECRET_PREFIX));
     pulumi.runtime.setAllConfig(allConfig, secretKeys);
-    const run = installOfflineMocks(PROJECT_NAME, stackName);
+    // A render is a preview: the program sees isDryRun() as it does under `pulumi preview`.
+    const run = installOfflineMocks(PROJECT_NAME, stackName, { preview: true });
 
     const config = readStackConfig();
     const stackOutputs = await buildStack(config);

@@ -1,0 +1,24 @@
+/**
+ * `pulumi up` (not a preview) with the sample stacks' placeholder checksums stops before creating
+ * anything, instead of building the stack and waiting an hour for nodes that refuse their downloads.
+ */
+import type { OfflineRun } from "../../lib/offlineMocks";
+import { sampleConfig } from "../support/sampleConfig";
+
+let run: OfflineRun;
+let buildStack: typeof import("../../lib/program").buildStack;
+
+beforeAll(() => {
+    // Mocks first, as a deployment (not a preview); then the program's modules.
+    run = require("../../lib/offlineMocks").installOfflineMocks("wso2-apim-ha", "dev", { preview: false });
+    buildStack = require("../../lib/program").buildStack;
+});
+
+it("refuses to deploy placeholder checksums, naming the keys, and creates nothing", async () => {
+    const zeros = "0".repeat(64);
+    await expect(buildStack(sampleConfig({ distributionSha256: zeros, mysqlConnectorSha256: zeros }))).rejects.toThrow(
+        /^Refusing to deploy: distributionSha256 and mysqlConnectorSha256 still hold the sample stack's all-zero placeholder/,
+    );
+    await expect(buildStack(sampleConfig({ mysqlConnectorSha256: zeros }))).rejects.toThrow(/^Refusing to deploy: mysqlConnectorSha256 still holds/);
+    expect(run.resources).toEqual([]);
+});
