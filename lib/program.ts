@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { StackConfig, StackConfigError, checkExistingSubnetZones, configWarnings, placeholderChecksumKeys } from "./stackConfig";
+import { StackConfig, checkExistingSubnetZones, configWarnings, placeholderChecksumKeys } from "./stackConfig";
 import { ApiManagerCluster } from "../components/apiManagerCluster";
 
 /** Name of the top-level component; every resource name starts with it. */
@@ -35,12 +35,7 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
                     .catch(() => [id, undefined] as const),
             ),
         );
-        try {
-            checkExistingSubnetZones(config, Object.fromEntries(zones));
-        } catch (err) {
-            if (err instanceof StackConfigError) throw new pulumi.RunError(err.message);
-            throw err;
-        }
+        checkExistingSubnetZones(config, Object.fromEntries(zones));
     }
 
     const cluster = new ApiManagerCluster(CLUSTER_NAME, { config });

@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig, readDeclaredKeys, StackConfig, StackConfigError } from "./stackConfig";
+import { parseStackConfig, readDeclaredKeys, StackConfig } from "./stackConfig";
 
 /** Keys whose values are read as secrets, so they stay encrypted in state and logs. */
 const SECRET_KEYS = new Set(["analyticsAuthToken"]);
 
 /**
- * Reads this stack's project configuration from Pulumi and validates it. Bad configuration becomes a
- * pulumi.RunError, which the CLI prints as one message, without a stack trace.
+ * Reads this stack's project configuration from Pulumi and validates it (a StackConfigError, printed by
+ * the CLI as one message, names every bad key).
  */
 export function readStackConfig(): StackConfig {
     const declared = readDeclaredKeys();
@@ -23,10 +23,5 @@ export function readStackConfig(): StackConfig {
         if (!(key in raw)) raw[key] = SECRET_KEYS.has(key) ? config.getSecret(key) : config.get(key);
     }
     for (const [key, value] of Object.entries(raw)) if (value === undefined) delete raw[key];
-    try {
-        return parseStackConfig(raw, declared);
-    } catch (err) {
-        if (err instanceof StackConfigError) throw new pulumi.RunError(err.message);
-        throw err;
-    }
+    return parseStackConfig(raw, declared);
 }

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import type { Input } from "@pulumi/pulumi";
+import { RunError, type Input } from "@pulumi/pulumi";
 import { isValidCidr, cidrPrefixLength } from "./cidr";
 
 /** API-M versions this program knows how to configure (see ../shared/reference/wso2-apim.md). */
@@ -79,8 +79,11 @@ export interface ConfigProblem {
     readonly message: string;
 }
 
-/** Raised with every problem found, so a user fixes their stack file in one round. */
-export class StackConfigError extends Error {
+/**
+ * Raised with every problem found, so a user fixes their stack file in one round. A RunError, which the
+ * Pulumi CLI prints as its message alone, without a stack trace.
+ */
+export class StackConfigError extends RunError {
     constructor(readonly problems: readonly ConfigProblem[]) {
         super(
             `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +

@@ -126,7 +126,7 @@ function stackArgument(argv: readonly string[]): string {
 
 /** A problem the user fixes in their stack file: shown as its message only. */
 function isConfigProblem(err: unknown): err is Error {
-    return err instanceof StackConfigError || pulumi.RunError.isInstance(err) || (err instanceof Error && err.message.startsWith("no stack file"));
+    return pulumi.RunError.isInstance(err) || (err instanceof Error && err.message.startsWith("no stack file"));
 }
 
 async function main(): Promise<void> {
