@@ -1,5 +1,5 @@
-import { readStackConfig } from "./lib/readStackConfig";
-import { buildStack } from "./lib/program";
+import { readStackConfig } from "./lib/config/readStackConfig";
+import { buildStack } from "./program";
 
 // Pulumi awaits the exported function and publishes what it returns as the stack outputs.
 export = async () => buildStack(readStackConfig());

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { StackConfig } from "../lib/stackConfig";
-import { planCluster } from "../lib/clusterPlan";
-import { maxConnectionsFor, DB_POOL_MAX_ACTIVE } from "../lib/databaseParameters";
-import { al2023AmiNamePattern, amiArchitectureFor } from "../lib/nodeAmi";
-import { nodeLogGroupName } from "../lib/nodeLogGroup";
-import { clusterUrls } from "../lib/clusterUrls";
+import type { StackConfig } from "../lib/config/stackConfig";
+import { planCluster } from "../lib/plan/clusterPlan";
+import { maxConnectionsFor, DB_POOL_MAX_ACTIVE } from "../lib/plan/databaseParameters";
+import { al2023AmiNamePattern, amiArchitectureFor } from "../lib/node/nodeAmi";
+import { nodeLogGroupName } from "../lib/aws/nodeLogGroup";
+import { clusterUrls } from "../lib/plan/clusterUrls";
 import { Network } from "./network";
 import { SecurityGroups } from "./securityGroups";
 import { ClusterSecrets } from "./clusterSecrets";
@@ -18,7 +18,7 @@ import { ApiManagerNode } from "./apiManagerNode";
 
 export interface ApiManagerClusterArgs {
     /**
-     * The validated stack configuration (lib/readStackConfig.ts). The analytics auth token, when analytics
+     * The validated stack configuration (lib/config/readStackConfig.ts). The analytics auth token, when analytics
      * is enabled, comes from `config.analytics` and goes only into the stack secret.
      */
     readonly config: StackConfig;

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
-import type { StackConfig } from "../lib/stackConfig";
-import type { ClusterPlan, NodePlan } from "../lib/clusterPlan";
-import { renderNodeUserData } from "../lib/nodeUserData";
-import { rollingGateEnvironment, ROLLING_GATE_COMMAND } from "../lib/rollingGate";
+import type { StackConfig } from "../lib/config/stackConfig";
+import type { ClusterPlan, NodePlan } from "../lib/plan/clusterPlan";
+import { renderNodeUserData } from "../lib/node/nodeUserData";
+import { rollingGateEnvironment, ROLLING_GATE_COMMAND } from "../lib/aws/rollingGate";
 
 export interface NodeTargetGroup {
     readonly arn: pulumi.Input<string>;

@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { clusterSecretDocument } from "../lib/clusterSecretDocument";
-import { secretKeyPolicy } from "../lib/secretKeyPolicy";
+import { clusterSecretDocument } from "../lib/aws/clusterSecretDocument";
+import { secretKeyPolicy } from "../lib/aws/secretKeyPolicy";
 
 export interface ClusterSecretsArgs {
     /** Public host names; the portal host is the keystore certificate's CN, both are SANs. */

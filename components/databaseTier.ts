@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { StackConfig } from "../lib/stackConfig";
-import { PORTS } from "../lib/ports";
+import { StackConfig } from "../lib/config/stackConfig";
+import { PORTS } from "../lib/plan/ports";
 import {
     EXPORTED_DATABASE_LOGS,
     databaseIdentifier,
@@ -9,7 +9,7 @@ import {
     databaseParameters,
     finalSnapshotIdentifier,
     parameterGroupFamily,
-} from "../lib/databaseParameters";
+} from "../lib/plan/databaseParameters";
 
 export interface DatabaseTierArgs {
     /** Private subnets in at least two zones (the DB subnet group). */
@@ -28,7 +28,7 @@ export interface DatabaseTierArgs {
     readonly masterPassword: pulumi.Input<string>;
     /** WSO2AM_DB (RDS creates one database; the node boot script creates WSO2SHARED_DB). */
     readonly initialDatabaseName: string;
-    /** MySQL max_connections, from lib/databaseParameters.ts maxConnectionsFor(). */
+    /** MySQL max_connections, from lib/plan/databaseParameters.ts maxConnectionsFor(). */
     readonly maxConnections: number;
     /** Private zone that receives the CNAME. */
     readonly privateZoneId: pulumi.Input<string>;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { PORTS } from "../lib/ports";
-import { accessLogBucketPolicy } from "../lib/accessLogBucketPolicy";
+import { PORTS } from "../lib/plan/ports";
+import { accessLogBucketPolicy } from "../lib/aws/accessLogBucketPolicy";
 import {
     DEREGISTRATION_DELAY_SECONDS,
     IDLE_TIMEOUT_SECONDS,
@@ -12,7 +12,7 @@ import {
     TLS_POLICY,
     TargetGroupKey,
     loadBalancerRoutes,
-} from "../lib/loadBalancerRouting";
+} from "../lib/aws/loadBalancerRouting";
 
 export interface LoadBalancerArgs {
     /** VPC of the target groups. */
@@ -50,7 +50,7 @@ const ACCESS_LOG_PREFIX = "alb";
 /**
  * The internet-facing ALB: HTTPS 443 routed by host name to the portal and gateway target groups,
  * HTTP 80 redirecting to HTTPS, and the WebSocket listener; every target group health-checked on WSO2's
- * startup health check. Routing lives in lib/loadBalancerRouting.ts.
+ * startup health check. Routing lives in lib/aws/loadBalancerRouting.ts.
  */
 export class LoadBalancer extends pulumi.ComponentResource {
     readonly arn: pulumi.Output<string>;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as tls from "@pulumi/tls";
-import type { CertificateConfig } from "../lib/stackConfig";
+import type { CertificateConfig } from "../lib/config/stackConfig";
 
 export interface LoadBalancerCertificateArgs {
     /**

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { NetworkConfig } from "../lib/stackConfig";
-import { vpcSubnetLayout, natGatewayCount, natGatewayFor } from "../lib/vpcLayout";
-import { flowLogAssumeRolePolicy, flowLogDeliveryPolicy } from "../lib/flowLogPolicies";
+import { NetworkConfig } from "../lib/config/stackConfig";
+import { vpcSubnetLayout, natGatewayCount, natGatewayFor } from "../lib/plan/vpcLayout";
+import { flowLogAssumeRolePolicy, flowLogDeliveryPolicy } from "../lib/aws/flowLogPolicies";
 
 export interface NetworkArgs {
     /**

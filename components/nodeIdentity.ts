@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { ec2AssumeRolePolicy, nodeRolePolicy } from "../lib/nodeRolePolicy";
+import { ec2AssumeRolePolicy, nodeRolePolicy } from "../lib/aws/nodeRolePolicy";
 
 export interface NodeIdentityArgs {
     /** The stack's one secret; the nodes may read only this one. */
@@ -12,7 +12,7 @@ export interface NodeIdentityArgs {
     readonly accessPointArn: pulumi.Input<string>;
     /** Region of the secret (for the kms:ViaService condition). */
     readonly region: pulumi.Input<string>;
-    /** Name of the nodes' CloudWatch log group, created here (lib/nodeLogGroup.ts names it per stack). */
+    /** Name of the nodes' CloudWatch log group, created here (lib/aws/nodeLogGroup.ts names it per stack). */
     readonly logGroupName: string;
     /** Retention of that log group in days (a value CloudWatch accepts). */
     readonly logRetentionDays: number;

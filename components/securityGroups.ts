@@ -7,7 +7,7 @@ import {
     securityGroupNamePart,
     securityGroupRuleKey,
     securityGroupRules,
-} from "../lib/securityGroupRules";
+} from "../lib/aws/securityGroupRules";
 
 export interface SecurityGroupsArgs {
     /** VPC the four groups belong to. */
@@ -18,7 +18,7 @@ export interface SecurityGroupsArgs {
 
 /**
  * The four security groups (load balancer, nodes, database, file system), created without inline rules;
- * every rule of lib/securityGroupRules.ts becomes one separate rule resource, which breaks the
+ * every rule of lib/aws/securityGroupRules.ts becomes one separate rule resource, which breaks the
  * load balancer ↔ node ↔ database/EFS reference cycle.
  */
 export class SecurityGroups extends pulumi.ComponentResource {

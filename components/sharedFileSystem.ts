@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { fileSystemPolicy } from "../lib/fileSystemPolicy";
+import { fileSystemPolicy } from "../lib/aws/fileSystemPolicy";
 
 export interface SharedFileSystemArgs {
     /** Private subnets, one per zone: one mount target each. */

@@ -7,13 +7,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { installOfflineMocks, OfflineRun, RecordedResource } from "../lib/offlineMocks";
-import { readStackFile, PROJECT_NAME, OFFLINE_CONFIG_SECRET_PREFIX } from "../lib/stackFile";
-import { readStackConfig } from "../lib/readStackConfig";
-import { StackConfigError } from "../lib/stackConfig";
-import { planCluster } from "../lib/clusterPlan";
-import { decodeUserData, writtenFiles, WrittenFile } from "../lib/userDataDecoding";
-import { buildStack } from "../lib/program";
+import { installOfflineMocks, OfflineRun, RecordedResource } from "../lib/offline/offlineMocks";
+import { readStackFile, PROJECT_NAME, OFFLINE_CONFIG_SECRET_PREFIX } from "../lib/config/stackFile";
+import { readStackConfig } from "../lib/config/readStackConfig";
+import { StackConfigError } from "../lib/config/stackConfig";
+import { planCluster } from "../lib/plan/clusterPlan";
+import { decodeUserData, writtenFiles, WrittenFile } from "../lib/node/userDataDecoding";
+import { buildStack } from "../program";
 
 const PROJECT_DIR = path.join(__dirname, "..");
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rolling gate of one API Manager node (see lib/rollingGate.ts): waits until INSTANCE_ID is `healthy` in
+# Rolling gate of one API Manager node (see lib/aws/rollingGate.ts): waits until INSTANCE_ID is `healthy` in
 # every target group of TARGET_GROUP_ARNS, or fails naming the group and its last state.
 # Run by `pulumi up` on the operator's machine through @pulumi/command; needs the AWS CLI v2 and the
 # same AWS credentials Pulumi uses.

@@ -4,9 +4,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { planCluster } from "../../lib/clusterPlan";
-import { renderNodeUserData } from "../../lib/nodeUserData";
-import { writtenFiles } from "../../lib/userDataDecoding";
+import { planCluster } from "../../lib/plan/clusterPlan";
+import { renderNodeUserData } from "../../lib/node/nodeUserData";
+import { writtenFiles } from "../../lib/node/userDataDecoding";
 import { sampleConfig, sampleFacts } from "../support/sampleConfig";
 import { requireTool } from "../support/validators";
 import { APIM_HOME, Fixtures, buildFixtures, makeSandbox, runBootstrap, sha256, stepsStarted, tempDir, VERSION } from "./fixtures/sandbox";

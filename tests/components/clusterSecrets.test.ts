@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { installOfflineMocks, OFFLINE_SECRET_PREFIX, OfflineRun, RecordedResource } from "../../lib/offlineMocks";
-import { BOOT_ONLY_SECRET_KEYS, SERVER_SECRET_ENV } from "../../lib/secretKeys";
-import { clusterSecretDocument } from "../../lib/clusterSecretDocument";
-import { planCluster } from "../../lib/clusterPlan";
+import { installOfflineMocks, OFFLINE_SECRET_PREFIX, OfflineRun, RecordedResource } from "../../lib/offline/offlineMocks";
+import { BOOT_ONLY_SECRET_KEYS, SERVER_SECRET_ENV } from "../../lib/plan/secretKeys";
+import { clusterSecretDocument } from "../../lib/aws/clusterSecretDocument";
+import { planCluster } from "../../lib/plan/clusterPlan";
 import { one, ofType, plain, plainSecretPaths, resolve, settle, tree, wasSecret } from "../support/componentRun";
 import { sampleConfig } from "../support/sampleConfig";
 import type { ClusterSecrets as ClusterSecretsClass } from "../../components/clusterSecrets";

@@ -1,4 +1,4 @@
-import { installOfflineMocks, OfflineRun, RecordedResource } from "../../lib/offlineMocks";
+import { installOfflineMocks, OfflineRun, RecordedResource } from "../../lib/offline/offlineMocks";
 import {
     DB_POOL_MAX_ACTIVE,
     MIN_MAX_CONNECTIONS,
@@ -6,9 +6,9 @@ import {
     finalSnapshotIdentifier,
     maxConnectionsFor,
     parameterGroupFamily,
-} from "../../lib/databaseParameters";
-import { APIM_DB_NAME, planCluster } from "../../lib/clusterPlan";
-import { PORTS } from "../../lib/ports";
+} from "../../lib/plan/databaseParameters";
+import { APIM_DB_NAME, planCluster } from "../../lib/plan/clusterPlan";
+import { PORTS } from "../../lib/plan/ports";
 import { isProtected, one, ofType, plain, plainSecretPaths, resolve, settle, tree, wasSecret } from "../support/componentRun";
 import { sampleConfig } from "../support/sampleConfig";
 import type { DatabaseTier as DatabaseTierClass } from "../../components/databaseTier";

@@ -1,7 +1,7 @@
-import { installOfflineMocks, OfflineRun, RecordedResource } from "../../lib/offlineMocks";
-import { vpcSubnetLayout } from "../../lib/vpcLayout";
-import { isValidCidr } from "../../lib/cidr";
-import { flowLogDeliveryPolicy } from "../../lib/flowLogPolicies";
+import { installOfflineMocks, OfflineRun, RecordedResource } from "../../lib/offline/offlineMocks";
+import { vpcSubnetLayout } from "../../lib/plan/vpcLayout";
+import { isValidCidr } from "../../lib/config/cidr";
+import { flowLogDeliveryPolicy } from "../../lib/aws/flowLogPolicies";
 import { one, ofType, plain, resolve, settle, tree } from "../support/componentRun";
 import { sampleConfig } from "../support/sampleConfig";
 import type { Network as NetworkClass } from "../../components/network";

@@ -1,6 +1,6 @@
-import { installOfflineMocks, OfflineRun, RecordedResource } from "../../lib/offlineMocks";
-import { PORTS, NODE_TO_NODE_PORTS } from "../../lib/ports";
-import { securityGroupRules, securityGroupRuleKey } from "../../lib/securityGroupRules";
+import { installOfflineMocks, OfflineRun, RecordedResource } from "../../lib/offline/offlineMocks";
+import { PORTS, NODE_TO_NODE_PORTS } from "../../lib/plan/ports";
+import { securityGroupRules, securityGroupRuleKey } from "../../lib/aws/securityGroupRules";
 import { ofType, resolve, settle, tree } from "../support/componentRun";
 import type { SecurityGroups as SecurityGroupsClass } from "../../components/securityGroups";
 

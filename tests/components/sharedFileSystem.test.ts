@@ -1,5 +1,5 @@
-import { installOfflineMocks, OfflineRun, RecordedResource } from "../../lib/offlineMocks";
-import { planCluster } from "../../lib/clusterPlan";
+import { installOfflineMocks, OfflineRun, RecordedResource } from "../../lib/offline/offlineMocks";
+import { planCluster } from "../../lib/plan/clusterPlan";
 import { isProtected, one, ofType, resolve, settle, tree } from "../support/componentRun";
 import { sampleConfig } from "../support/sampleConfig";
 import type { SharedFileSystem as SharedFileSystemClass } from "../../components/sharedFileSystem";

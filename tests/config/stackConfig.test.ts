@@ -1,5 +1,5 @@
-import { parseStackConfig, readDeclaredKeys, StackConfigError, checkExistingSubnetZones, configWarnings, StackConfig } from "../../lib/stackConfig";
-import { readStackFile } from "../../lib/stackFile";
+import { parseStackConfig, readDeclaredKeys, StackConfigError, checkExistingSubnetZones, configWarnings, StackConfig } from "../../lib/config/stackConfig";
+import { readStackFile } from "../../lib/config/stackFile";
 
 const valid = {
     portalHostName: "api.example.com",

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { readDeclaredKeys } from "../../lib/stackConfig";
+import { readDeclaredKeys } from "../../lib/config/stackConfig";
 
 const root = path.join(__dirname, "..", "..");
 const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");

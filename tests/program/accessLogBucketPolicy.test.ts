@@ -1,4 +1,4 @@
-import { accessLogBucketPolicy } from "../../lib/accessLogBucketPolicy";
+import { accessLogBucketPolicy } from "../../lib/aws/accessLogBucketPolicy";
 
 const base = { bucketArn: "arn:aws:s3:::logs-1", prefix: "alb", accountId: "123456789012" };
 

@@ -2,16 +2,16 @@
  * `pulumi up` (not a preview) with the sample stacks' placeholder checksums stops before creating
  * anything, instead of building the stack and waiting an hour for nodes that refuse their downloads.
  */
-import type { OfflineRun } from "../../lib/offlineMocks";
+import type { OfflineRun } from "../../lib/offline/offlineMocks";
 import { sampleConfig } from "../support/sampleConfig";
 
 let run: OfflineRun;
-let buildStack: typeof import("../../lib/program").buildStack;
+let buildStack: typeof import("../../program").buildStack;
 
 beforeAll(() => {
     // Mocks first, as a deployment (not a preview); then the program's modules.
-    run = require("../../lib/offlineMocks").installOfflineMocks("wso2-apim-ha", "dev", { preview: false });
-    buildStack = require("../../lib/program").buildStack;
+    run = require("../../lib/offline/offlineMocks").installOfflineMocks("wso2-apim-ha", "dev", { preview: false });
+    buildStack = require("../../program").buildStack;
 });
 
 it("refuses to deploy placeholder checksums, naming the keys, and creates nothing", async () => {

@@ -3,7 +3,7 @@ import { ProgramModel, T, tempRenderDir } from "./programModel";
 
 /**
  * Deploying into an existing VPC. Offline, a subnet id ending in a-d sits in that zone of the mock region
- * (lib/offlineMocks.ts), which lets these tests choose the zones.
+ * (lib/offline/offlineMocks.ts), which lets these tests choose the zones.
  */
 const EXISTING = {
     natGateways: undefined,

@@ -1,4 +1,4 @@
-import { al2023AmiNamePattern, amiArchitectureFor } from "../../lib/nodeAmi";
+import { al2023AmiNamePattern, amiArchitectureFor } from "../../lib/node/nodeAmi";
 
 it.each([
     ["m6i.xlarge", "x86_64"], ["t3.large", "x86_64"], ["m7i-flex.xlarge", "x86_64"], ["c5n.2xlarge", "x86_64"], ["g5.xlarge", "x86_64"],

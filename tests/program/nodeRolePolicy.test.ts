@@ -1,4 +1,4 @@
-import { nodeRolePolicy } from "../../lib/nodeRolePolicy";
+import { nodeRolePolicy } from "../../lib/aws/nodeRolePolicy";
 
 const arns = {
     secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:wso2-AbCdEf",

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { RecordedResource } from "../../lib/offlineMocks";
+import type { RecordedResource } from "../../lib/offline/offlineMocks";
 import { plain } from "../support/componentRun";
 
 /**

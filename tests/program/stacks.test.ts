@@ -3,7 +3,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { spawnSync } from "child_process";
 import { renderStack, RenderResult } from "../../scripts/render";
-import { OFFLINE_SECRET_PREFIX } from "../../lib/offlineMocks";
+import { OFFLINE_SECRET_PREFIX } from "../../lib/offline/offlineMocks";
 import { ProgramModel, T, filesUnder, tempRenderDir } from "./programModel";
 
 /** The two sample stacks rendered once each: the render contract, security settings, and how prod differs. */

@@ -1,6 +1,6 @@
 import * as TOML from "@iarna/toml";
 import { renderStack, RenderResult } from "../../scripts/render";
-import { PORTS } from "../../lib/ports";
+import { PORTS } from "../../lib/plan/ports";
 import { ProgramModel, T, nodeIndex, tempRenderDir } from "./programModel";
 
 /** A three-node dev stack: every node serves, every node knows both peers, and nodes roll one at a time. */

@@ -1,5 +1,5 @@
 import { renderStack, RenderResult } from "../../scripts/render";
-import { PORTS, NODE_TO_NODE_PORTS, HEALTH_CHECK_PATH } from "../../lib/ports";
+import { PORTS, NODE_TO_NODE_PORTS, HEALTH_CHECK_PATH } from "../../lib/plan/ports";
 import { ProgramModel, T, tempRenderDir } from "./programModel";
 
 /** The dev stack end to end: who reaches which port on which node, from where. */

@@ -4,11 +4,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { planCluster } from "../../lib/clusterPlan";
-import { renderDeploymentToml } from "../../lib/deploymentToml";
-import { nodeEnvironment } from "../../lib/nodeEnvironment";
-import { SERVER_SECRET_ENV, BOOT_ONLY_SECRET_KEYS } from "../../lib/secretKeys";
-import { CLOUDWATCH_AGENT_CONFIG_PATH } from "../../lib/logShipping";
+import { planCluster } from "../../lib/plan/clusterPlan";
+import { renderDeploymentToml } from "../../lib/node/deploymentToml";
+import { nodeEnvironment } from "../../lib/node/nodeEnvironment";
+import { SERVER_SECRET_ENV, BOOT_ONLY_SECRET_KEYS } from "../../lib/plan/secretKeys";
+import { CLOUDWATCH_AGENT_CONFIG_PATH } from "../../lib/node/logShipping";
 import { sampleConfig, sampleFacts } from "../support/sampleConfig";
 
 const templates = path.join(__dirname, "..", "..", "config-templates");

@@ -1,9 +1,9 @@
 import { execFileSync } from "child_process";
 import * as TOML from "@iarna/toml";
-import { planCluster } from "../../lib/clusterPlan";
-import { renderDeploymentToml, jdbcUrl } from "../../lib/deploymentToml";
-import { PORTS } from "../../lib/ports";
-import { SERVER_SECRET_ENV } from "../../lib/secretKeys";
+import { planCluster } from "../../lib/plan/clusterPlan";
+import { renderDeploymentToml, jdbcUrl } from "../../lib/node/deploymentToml";
+import { PORTS } from "../../lib/plan/ports";
+import { SERVER_SECRET_ENV } from "../../lib/plan/secretKeys";
 import { sampleConfig } from "../support/sampleConfig";
 import { requireTool } from "../support/validators";
 

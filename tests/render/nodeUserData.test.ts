@@ -3,11 +3,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { planCluster } from "../../lib/clusterPlan";
-import { renderNodeUserData, USER_DATA_LIMIT_BYTES } from "../../lib/nodeUserData";
-import { decodeUserData, writtenFiles } from "../../lib/userDataDecoding";
+import { planCluster } from "../../lib/plan/clusterPlan";
+import { renderNodeUserData, USER_DATA_LIMIT_BYTES } from "../../lib/node/nodeUserData";
+import { decodeUserData, writtenFiles } from "../../lib/node/userDataDecoding";
 import { sampleConfig, sampleFacts } from "../support/sampleConfig";
-import { MAX_NODES } from "../../lib/stackConfig";
+import { MAX_NODES } from "../../lib/config/stackConfig";
 import { requireTool } from "../support/validators";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "user-data-"));

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { OFFLINE_SECRET_PREFIX, OfflineRun, RecordedResource } from "../../lib/offlineMocks";
+import { OFFLINE_SECRET_PREFIX, OfflineRun, RecordedResource } from "../../lib/offline/offlineMocks";
 
 /** Waits until every registration started so far has reached the mocks (components create no resources in applies). */
 export async function settle(): Promise<void> {

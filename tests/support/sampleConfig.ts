@@ -1,5 +1,5 @@
-import { parseStackConfig, StackConfig } from "../../lib/stackConfig";
-import { NodeCloudFacts } from "../../lib/nodeEnvironment";
+import { parseStackConfig, StackConfig } from "../../lib/config/stackConfig";
+import { NodeCloudFacts } from "../../lib/node/nodeEnvironment";
 
 /** A valid stack configuration for tests, with any key overridden. */
 export function sampleConfig(overrides: Record<string, unknown> = {}): StackConfig {

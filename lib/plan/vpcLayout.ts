@@ -1,4 +1,4 @@
-import { cidrPrefixLength, subnetCidr } from "./cidr";
+import { cidrPrefixLength, subnetCidr } from "../config/cidr";
 
 /**
  * How a new VPC is carved: sixteen equal blocks, public subnets in the first four, private subnets in

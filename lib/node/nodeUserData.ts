@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import * as YAML from "yaml";
-import { StackConfig } from "./stackConfig";
-import { ClusterPlan, NodePlan } from "./clusterPlan";
+import { StackConfig } from "../config/stackConfig";
+import { ClusterPlan, NodePlan } from "../plan/clusterPlan";
 import { renderDeploymentToml } from "./deploymentToml";
 import { NodeCloudFacts, nodeEnvironment, renderNodeEnvFile } from "./nodeEnvironment";
 import { CLOUDWATCH_AGENT_CONFIG_PATH, cloudWatchAgentConfig } from "./logShipping";
@@ -13,7 +13,7 @@ export { NodeCloudFacts } from "./nodeEnvironment";
 /** EC2 accepts at most 16 KB of user data, counted before base64. */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 
-const TEMPLATES = path.join(__dirname, "..", "config-templates");
+const TEMPLATES = path.join(__dirname, "..", "..", "config-templates");
 
 export interface RenderedUserData {
     /** What goes into aws.ec2.Instance `userDataBase64`: the gzip-compressed cloud-config. */

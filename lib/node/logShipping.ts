@@ -1,4 +1,4 @@
-import { ClusterPlan, NodePlan } from "./clusterPlan";
+import { ClusterPlan, NodePlan } from "../plan/clusterPlan";
 
 /** Where Amazon Linux's CloudWatch agent reads its configuration. */
 export const CLOUDWATCH_AGENT_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json";

@@ -93,7 +93,7 @@ export class StackConfigError extends RunError {
     }
 }
 
-export const PROJECT_FILE = path.join(__dirname, "..", "Pulumi.yaml");
+export const PROJECT_FILE = path.join(__dirname, "..", "..", "Pulumi.yaml");
 
 /** The `config:` block of Pulumi.yaml: the one place each key's type and default is written. */
 export function readDeclaredKeys(projectFile: string = PROJECT_FILE): Record<string, DeclaredKey> {

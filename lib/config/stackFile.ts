@@ -15,7 +15,7 @@ export interface StackFile {
 }
 
 /** Reads Pulumi.<stack>.yaml the way the CLI would, for runs without the CLI (render and tests). */
-export function readStackFile(stack: string, projectDir: string = path.join(__dirname, "..")): StackFile {
+export function readStackFile(stack: string, projectDir: string = path.join(__dirname, "..", "..")): StackFile {
     const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) throw new Error(`no stack file ${file}`);
     const config = ((YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> }).config ?? {};

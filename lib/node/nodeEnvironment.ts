@@ -1,5 +1,5 @@
-import { StackConfig } from "./stackConfig";
-import { ClusterPlan, NodePlan } from "./clusterPlan";
+import { StackConfig } from "../config/stackConfig";
+import { ClusterPlan, NodePlan } from "../plan/clusterPlan";
 
 /** Cloud-generated ids a node needs at boot; the only inputs of a node that come from other resources. */
 export interface NodeCloudFacts {

@@ -1,4 +1,4 @@
-import { PORTS, HEALTH_CHECK_PATH } from "./ports";
+import { PORTS, HEALTH_CHECK_PATH } from "../plan/ports";
 
 /**
  * How the load balancer routes: host name → listener port → target group → node port. Written once here

@@ -1,4 +1,4 @@
-import { PORTS, NODE_TO_NODE_PORTS } from "./ports";
+import { PORTS, NODE_TO_NODE_PORTS } from "../plan/ports";
 
 /**
  * Who may talk to whom, as data. The SecurityGroups component turns each row into one

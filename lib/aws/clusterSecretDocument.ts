@@ -1,4 +1,4 @@
-import { SERVER_SECRET_ENV, BOOT_ONLY_SECRET_KEYS } from "./secretKeys";
+import { SERVER_SECRET_ENV, BOOT_ONLY_SECRET_KEYS } from "../plan/secretKeys";
 
 /** The values the stack secret carries, named by what they are; the JSON keys come from secretKeys.ts. */
 export type ClusterSecretValues = { readonly [K in keyof typeof SERVER_SECRET_ENV]: K extends "analyticsAuthToken" ? string | undefined : string } & {

@@ -1,13 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as TOML from "@iarna/toml";
-import { StackConfig } from "./stackConfig";
-import { ClusterPlan, NodePlan, peersOf } from "./clusterPlan";
-import { PORTS } from "./ports";
-import { SERVER_SECRET_ENV, envPlaceholder } from "./secretKeys";
-import { DB_POOL_MAX_ACTIVE } from "./databaseParameters";
+import { StackConfig } from "../config/stackConfig";
+import { ClusterPlan, NodePlan, peersOf } from "../plan/clusterPlan";
+import { PORTS } from "../plan/ports";
+import { SERVER_SECRET_ENV, envPlaceholder } from "../plan/secretKeys";
+import { DB_POOL_MAX_ACTIVE } from "../plan/databaseParameters";
 
-export const BASE_DEPLOYMENT_TOML = path.join(__dirname, "..", "config-templates", "deployment.toml");
+export const BASE_DEPLOYMENT_TOML = path.join(__dirname, "..", "..", "config-templates", "deployment.toml");
 
 type Table = { [key: string]: unknown };
 

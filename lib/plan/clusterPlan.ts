@@ -1,4 +1,4 @@
-import { StackConfig } from "./stackConfig";
+import { StackConfig } from "../config/stackConfig";
 import { PORTS, HEALTH_CHECK_PATH } from "./ports";
 
 /**

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { StackConfig, checkExistingSubnetZones, configWarnings, placeholderChecksumKeys } from "./stackConfig";
-import { ApiManagerCluster } from "../components/apiManagerCluster";
+import { StackConfig, checkExistingSubnetZones, configWarnings, placeholderChecksumKeys } from "./lib/config/stackConfig";
+import { ApiManagerCluster } from "./components/apiManagerCluster";
 
 /** Name of the top-level component; every resource name starts with it. */
 export const CLUSTER_NAME = "wso2";
