@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
 import type { StackConfig } from "../lib/config/stackConfig";
 import { planCluster } from "../lib/plan/clusterPlan";
 import { maxConnectionsFor, DB_POOL_MAX_ACTIVE } from "../lib/plan/databaseParameters";
 import { al2023AmiNamePattern, amiArchitectureFor } from "../lib/node/nodeAmi";
 import { nodeLogGroupName } from "../lib/aws/nodeLogGroup";
 import { clusterUrls } from "../lib/plan/clusterUrls";
+import { healthGateEnvironment, HEALTH_GATE_COMMAND } from "../lib/aws/rollingGate";
 import { Network } from "./network";
 import { SecurityGroups } from "./securityGroups";
 import { ClusterSecrets } from "./clusterSecrets";
@@ -44,11 +46,13 @@ export interface ApiManagerClusterOutputs {
 /**
  * The whole WSO2 API Manager active-active deployment: network, security groups, secret, database,
  * shared file system, load balancer with its certificate, the node identity and one node per plan node,
- * rolled one at a time.
+ * replaced one at a time while any node serves, and a last gate that waits for every node.
  */
 export class ApiManagerCluster extends pulumi.ComponentResource {
     readonly outputs: ApiManagerClusterOutputs;
     readonly nodes: readonly ApiManagerNode[];
+    /** Completes once every node's current instance is healthy in every target group. */
+    readonly nodesHealthy: command.local.Command;
 
     constructor(name: string, args: ApiManagerClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("wso2-apim-ha:apiManagerCluster:ApiManagerCluster", name, {}, opts);
@@ -163,16 +167,40 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                         logGroupName: identity.logGroupName,
                         targetGroups: loadBalancer.targetGroups,
                         privateZoneId: network.privateZoneId,
+                        // On a replacement, one node at a time; on a first deploy the gate returns at once.
                         previousNodeGate: nodes.length > 0 ? nodes[nodes.length - 1].healthGate : undefined,
-                        // Routes, mount targets, the secret's value and the role policy exist before a node
-                        // boots; the database deliberately not (the boot script waits for it).
-                        bootDependencies: [network, fileSystem, secrets, identity],
+                        // What the boot uses and the inputs do not already bring (the file system's mount
+                        // targets come with accessPointId, the log group and profile with their names).
+                        // Never the database: the boot script waits for it.
+                        bootDependencies: [
+                            ...network.privateEgress[node.zoneSlot],
+                            ...groups.nodeBootRules,
+                            secrets.secretValue,
+                            identity.rolePolicy,
+                        ],
                     },
                     opt,
                 ),
             );
         }
         this.nodes = nodes;
+
+        // `pulumi up` ends only when every node serves, also when the rolling gates did not wait.
+        this.nodesHealthy = new command.local.Command(
+            `${name}-nodes-healthy`,
+            {
+                create: HEALTH_GATE_COMMAND,
+                environment: healthGateEnvironment({
+                    mode: "all",
+                    region,
+                    nodes: plan.nodes.map((node, i) => ({ nodeName: node.name, instanceId: nodes[i].instanceId })),
+                    targetGroupArns: loadBalancer.targetGroups.map((g) => g.arn),
+                    logGroupName: identity.logGroupName,
+                }),
+                triggers: nodes.map((n) => n.instanceId),
+            },
+            { parent: this, dependsOn: nodes },
+        );
 
         const urls = clusterUrls(plan.hostNames);
         this.outputs = {

@@ -4,7 +4,7 @@ import * as command from "@pulumi/command";
 import type { StackConfig } from "../lib/config/stackConfig";
 import type { ClusterPlan, NodePlan } from "../lib/plan/clusterPlan";
 import { renderNodeUserData } from "../lib/node/nodeUserData";
-import { rollingGateEnvironment, ROLLING_GATE_COMMAND } from "../lib/aws/rollingGate";
+import { healthGateEnvironment, HEALTH_GATE_COMMAND } from "../lib/aws/rollingGate";
 
 export interface NodeTargetGroup {
     readonly arn: pulumi.Input<string>;
@@ -44,16 +44,18 @@ export interface ApiManagerNodeArgs {
     /** The private hosted zone that gets the node's `apim-<n>` A record. */
     readonly privateZoneId: pulumi.Input<string>;
     /**
-     * The previous node's rolling gate: this node's instance is created (or replaced) only once the
-     * previous node is healthy, so one node always serves. Undefined for the first node.
+     * The previous node's rolling gate: this node's instance is created (or replaced) only once that gate
+     * has passed, which on a replacement means the previous node is healthy, so one node always serves.
+     * Undefined for the first node.
      */
     readonly previousNodeGate?: pulumi.Resource;
     /**
-     * Resources that must exist before the node boots (network routes, file system mount targets, the
-     * secret's value, the node role's policy). Never the database: the boot script waits for it.
+     * Resources the boot uses that the instance's inputs do not already refer to (the default route of the
+     * node's subnet, the secret's value, the node role's policy, the security-group rules it talks
+     * through). Only those: each one delays the node. Never the database: the boot script waits for it.
      */
-    readonly bootDependencies?: pulumi.Input<pulumi.Resource>[];
-    /** How long the rolling gate waits for the node to become healthy. Default ROLLING_GATE_TIMEOUT_SECONDS. */
+    readonly bootDependencies?: readonly pulumi.Resource[];
+    /** How long the rolling gate waits for the node to become healthy. Default HEALTH_GATE_TIMEOUT_SECONDS. */
     readonly healthyTimeoutSeconds?: number;
 }
 
@@ -64,7 +66,10 @@ export interface ApiManagerNodeArgs {
 export class ApiManagerNode extends pulumi.ComponentResource {
     readonly instanceId: pulumi.Output<string>;
     readonly privateIp: pulumi.Output<string>;
-    /** Completes once this node's current instance is healthy in every target group. */
+    /**
+     * The rolling gate: completes once this node's current instance is healthy in every target group, or
+     * at once when no other target is healthy there (nothing serves yet, so there is nothing to protect).
+     */
     readonly healthGate: command.local.Command;
 
     constructor(name: string, args: ApiManagerNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -125,11 +130,13 @@ export class ApiManagerNode extends pulumi.ComponentResource {
         this.healthGate = new command.local.Command(
             `${name}-healthy`,
             {
-                create: ROLLING_GATE_COMMAND,
-                environment: rollingGateEnvironment({
+                create: HEALTH_GATE_COMMAND,
+                environment: healthGateEnvironment({
+                    mode: "rolling",
                     region: args.region,
-                    instanceId: instance.id,
+                    nodes: [{ nodeName: node.name, instanceId: instance.id }],
                     targetGroupArns: args.targetGroups.map((g) => g.arn),
+                    logGroupName: args.logGroupName,
                     timeoutSeconds: args.healthyTimeoutSeconds,
                 }),
                 // A new instance means a new wait; anything else about the gate is irrelevant.

@@ -48,6 +48,8 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     readonly dbMasterPassword: pulumi.Output<string>;
     /** The keystore certificate (public), e.g. for a client that wants to pin it. */
     readonly keystoreCertificatePem: pulumi.Output<string>;
+    /** The secret's value (its version): whoever reads the secret at start-up must wait for it, not just for the secret. */
+    readonly secretValue: pulumi.Resource;
 
     constructor(name: string, args: ClusterSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         const recoveryWindowInDays = validateRecoveryWindow(args.recoveryWindowInDays ?? 7);
@@ -135,7 +137,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
                     }),
                 ),
             );
-        new aws.secretsmanager.SecretVersion(`${name}-secret-value`, { secretId: secret.id, secretString: pulumi.secret(document) }, parent);
+        this.secretValue = new aws.secretsmanager.SecretVersion(`${name}-secret-value`, { secretId: secret.id, secretString: pulumi.secret(document) }, parent);
 
         this.secretArn = secret.arn;
         this.kmsKeyArn = key.arn;

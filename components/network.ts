@@ -31,6 +31,12 @@ export class Network extends pulumi.ComponentResource {
     readonly privateZoneId: pulumi.Output<string>;
     /** Zone of each private subnet, in the same order (new VPC only; undefined for an existing VPC). */
     readonly availabilityZones?: pulumi.Output<string>[];
+    /**
+     * Per private subnet, in the same order: what gives it its default route through NAT (the route and
+     * the subnet's route-table association), for whatever must reach the internet as soon as it starts.
+     * Empty lists for an existing VPC, whose routes already exist.
+     */
+    readonly privateEgress: readonly (readonly pulumi.Resource[])[];
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("wso2-apim-ha:network:Network", name, {}, opts);
@@ -41,6 +47,7 @@ export class Network extends pulumi.ComponentResource {
             this.vpcCidrBlock = aws.ec2.getVpcOutput({ id: net.vpcId }, { parent: this }).cidrBlock;
             this.publicSubnetIds = net.publicSubnetIds.map((id) => pulumi.output(id));
             this.privateSubnetIds = net.privateSubnetIds.map((id) => pulumi.output(id));
+            this.privateEgress = net.privateSubnetIds.map(() => []);
         } else {
             const built = this.buildVpc(name, net, args.logRetentionDays);
             this.vpcId = built.vpc.id;
@@ -48,6 +55,7 @@ export class Network extends pulumi.ComponentResource {
             this.publicSubnetIds = built.publicSubnets.map((s) => s.id);
             this.privateSubnetIds = built.privateSubnets.map((s) => s.id);
             this.availabilityZones = built.privateSubnets.map((s) => s.availabilityZone);
+            this.privateEgress = built.privateEgress;
         }
 
         const zone = new aws.route53.Zone(
@@ -114,6 +122,7 @@ export class Network extends pulumi.ComponentResource {
             );
         });
 
+        const privateEgress: pulumi.Resource[][] = [];
         const privateSubnets = layout.privateCidrs.map((cidrBlock, i) => {
             const subnet = new aws.ec2.Subnet(
                 `${name}-private-${i + 1}`,
@@ -121,17 +130,18 @@ export class Network extends pulumi.ComponentResource {
                 parent,
             );
             const routes = new aws.ec2.RouteTable(`${name}-private-${i + 1}-rt`, { vpcId: vpc.id }, parent);
-            new aws.ec2.Route(
+            const defaultRoute = new aws.ec2.Route(
                 `${name}-private-${i + 1}-default`,
                 { routeTableId: routes.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: natGateways[natGatewayFor(i, net.natGateways)].id },
                 parent,
             );
-            new aws.ec2.RouteTableAssociation(`${name}-private-${i + 1}-rta`, { subnetId: subnet.id, routeTableId: routes.id }, parent);
+            const association = new aws.ec2.RouteTableAssociation(`${name}-private-${i + 1}-rta`, { subnetId: subnet.id, routeTableId: routes.id }, parent);
+            privateEgress.push([defaultRoute, association]);
             return subnet;
         });
 
         this.buildFlowLogs(name, vpc, logRetentionDays);
-        return { vpc, publicSubnets, privateSubnets };
+        return { vpc, publicSubnets, privateSubnets, privateEgress };
     }
 
     /** All VPC traffic metadata to CloudWatch (CKV2_AWS_11, EC2.6), through a role scoped to that one group. */

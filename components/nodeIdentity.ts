@@ -28,6 +28,8 @@ export class NodeIdentity extends pulumi.ComponentResource {
     readonly instanceProfileName: pulumi.Output<string>;
     readonly logGroupName: pulumi.Output<string>;
     readonly logGroupArn: pulumi.Output<string>;
+    /** The role's own policy (secret, file system, logs): a node starting before it exists cannot read its secret. */
+    readonly rolePolicy: pulumi.Resource;
 
     constructor(name: string, args: NodeIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("wso2-apim-ha:nodeIdentity:NodeIdentity", name, {}, opts);
@@ -46,7 +48,7 @@ export class NodeIdentity extends pulumi.ComponentResource {
             { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` },
             opt,
         );
-        new aws.iam.RolePolicy(
+        this.rolePolicy = new aws.iam.RolePolicy(
             `${name}-policy`,
             {
                 role: role.id,

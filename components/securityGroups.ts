@@ -4,6 +4,7 @@ import {
     SECURITY_GROUP_DESCRIPTIONS,
     SECURITY_GROUP_ROLES,
     SecurityGroupRole,
+    isNodeBootRule,
     securityGroupNamePart,
     securityGroupRuleKey,
     securityGroupRules,
@@ -26,6 +27,8 @@ export class SecurityGroups extends pulumi.ComponentResource {
     readonly nodeSgId: pulumi.Output<string>;
     readonly databaseSgId: pulumi.Output<string>;
     readonly fileSystemSgId: pulumi.Output<string>;
+    /** The rule resources a node's boot needs before it reaches its database step (lib/aws/securityGroupRules.ts isNodeBootRule). */
+    readonly nodeBootRules: readonly pulumi.Resource[];
 
     constructor(name: string, args: SecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("wso2-apim-ha:securityGroups:SecurityGroups", name, {}, opts);
@@ -40,6 +43,7 @@ export class SecurityGroups extends pulumi.ComponentResource {
             ).id;
         }
 
+        const nodeBootRules: pulumi.Resource[] = [];
         for (const rule of securityGroupRules(args.allowedClientCidrs)) {
             const common = {
                 securityGroupId: ids[rule.group],
@@ -50,9 +54,13 @@ export class SecurityGroups extends pulumi.ComponentResource {
                 ...(rule.peer.kind === "cidr" ? { cidrIpv4: rule.peer.cidr } : { referencedSecurityGroupId: ids[rule.peer.group] }),
             };
             const ruleName = `${name}-${securityGroupRuleKey(rule)}`;
-            if (rule.direction === "ingress") new aws.vpc.SecurityGroupIngressRule(ruleName, common, { parent: this });
-            else new aws.vpc.SecurityGroupEgressRule(ruleName, common, { parent: this });
+            const resource =
+                rule.direction === "ingress"
+                    ? new aws.vpc.SecurityGroupIngressRule(ruleName, common, { parent: this })
+                    : new aws.vpc.SecurityGroupEgressRule(ruleName, common, { parent: this });
+            if (isNodeBootRule(rule)) nodeBootRules.push(resource);
         }
+        this.nodeBootRules = nodeBootRules;
 
         this.loadBalancerSgId = ids.loadBalancer;
         this.nodeSgId = ids.node;

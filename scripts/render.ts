@@ -68,7 +68,17 @@ export async function renderStack(stackName = "dev", options: RenderOptions = {}
 
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(outDir, { recursive: true });
-    const contract = resources.map(({ type, name, parent, inputs, outputs }) => ({ type, name, parent, inputs, outputs }));
+    const contract = resources.map(({ type, name, id, custom, parent, dependsOn, protect, inputs, outputs }) => ({
+        type,
+        name,
+        id: id ?? null,
+        custom,
+        parent,
+        dependsOn,
+        protect,
+        inputs,
+        outputs,
+    }));
     fs.writeFileSync(path.join(outDir, "resources.json"), JSON.stringify(contract, null, 2) + "\n");
     fs.writeFileSync(path.join(outDir, "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
     for (const node of nodes) {

@@ -1,68 +1,169 @@
 #!/usr/bin/env bash
-# Rolling gate of one API Manager node (see lib/aws/rollingGate.ts): waits until INSTANCE_ID is `healthy` in
-# every target group of TARGET_GROUP_ARNS, or fails naming the group and its last state.
-# Run by `pulumi up` on the operator's machine through @pulumi/command; needs the AWS CLI v2 and the
-# same AWS credentials Pulumi uses.
+# Health gate of API Manager nodes (lib/aws/rollingGate.ts; README "How nodes roll"). `pulumi up` runs it
+# on the operator's machine through @pulumi/command; it needs the AWS CLI v2 and Pulumi's AWS credentials.
 #
-# Environment: AWS_REGION, INSTANCE_ID, TARGET_GROUP_ARNS (space-separated),
-#              TIMEOUT_SECONDS (default 1500), POLL_SECONDS (default 15).
+#   GATE_MODE=rolling  one node's gate. Returns at once when no other target is healthy in the node's
+#                      target groups (nothing serves yet, e.g. a first deploy); otherwise waits until the
+#                      node's instance is healthy in every group, so the next node is replaced only then.
+#   GATE_MODE=all      the cluster's last gate: waits until every instance is healthy in every group.
+#
+# While it waits it reads each pending instance's boot log in CloudWatch Logs and stops at once when the
+# boot script's last line there is a FAILED line (the script exits on failure, so nothing more will come).
+# On failure it names each target group, the instance's last state there, and the boot log's FAILED line.
+#
+# Environment: AWS_REGION, INSTANCE_IDS and TARGET_GROUP_ARNS (space-separated), GATE_MODE (default all),
+#   LOG_GROUP_NAME and BOOT_LOG_STREAMS (optional: one stream per instance, in the same order),
+#   TIMEOUT_SECONDS (default 3600), POLL_SECONDS (default 15).
 set -euo pipefail
 
 : "${AWS_REGION:?AWS_REGION is required}"
-: "${INSTANCE_ID:?INSTANCE_ID is required}"
+: "${INSTANCE_IDS:?INSTANCE_IDS is required}"
 : "${TARGET_GROUP_ARNS:?TARGET_GROUP_ARNS is required}"
-TIMEOUT_SECONDS="${TIMEOUT_SECONDS:-1500}"
+GATE_MODE="${GATE_MODE:-all}"
+LOG_GROUP_NAME="${LOG_GROUP_NAME:-}"
+BOOT_LOG_STREAMS="${BOOT_LOG_STREAMS:-}"
+TIMEOUT_SECONDS="${TIMEOUT_SECONDS:-3600}"
 POLL_SECONDS="${POLL_SECONDS:-15}"
+ME=wait-for-healthy-targets
 
-if ! command -v aws >/dev/null 2>&1; then
-    echo "wait-for-healthy-targets: the AWS CLI (aws) is not installed; it is needed to wait for ${INSTANCE_ID} to become healthy" >&2
+fail() {
+    echo "${ME}: $*" >&2
     exit 2
-fi
+}
+[[ ${GATE_MODE} == rolling || ${GATE_MODE} == all ]] || fail "GATE_MODE must be rolling or all, got '${GATE_MODE}'"
+command -v aws >/dev/null 2>&1 || fail "the AWS CLI (aws) is not installed; it is needed to wait for ${INSTANCE_IDS} to become healthy"
 
 read -r -a groups <<<"${TARGET_GROUP_ARNS}"
+read -r -a instances <<<"${INSTANCE_IDS}"
+read -r -a streams <<<"${BOOT_LOG_STREAMS}"
+if [[ -n ${LOG_GROUP_NAME} && ${#streams[@]} -ne ${#instances[@]} ]]; then
+    fail "BOOT_LOG_STREAMS must name one stream per instance of INSTANCE_IDS"
+fi
 deadline=$((SECONDS + TIMEOUT_SECONDS))
 
-# Prints "<state> <reason>" of the instance in one target group ("unregistered -" when absent).
-target_state() {
-    local group="$1" output
-    if ! output="$(aws elbv2 describe-target-health \
-        --region "${AWS_REGION}" \
-        --target-group-arn "${group}" \
-        --query "TargetHealthDescriptions[?Target.Id=='${INSTANCE_ID}'] | [0].[TargetHealth.State, TargetHealth.Reason]" \
-        --output text 2>&1)"; then
-        echo "error ${output//[$'\n\t ']/_}"
-        return 0
-    fi
-    if [[ -z "${output}" || "${output}" == "None" ]]; then
-        echo "unregistered -"
-    else
-        # Text output separates the columns with a tab; "None" means no reason was given.
-        echo "${output//$'\t'/ }"
-    fi
+declare -A state=()         # "<group>|<instance>" -> "<state> <reason>", as last read
+declare -A read_error=()    # group -> the AWS CLI's last error, while it keeps failing
+declare -A boot_failure=()  # instance -> last FAILED line of its boot log
+others_healthy=0            # targets of other instances healthy in the last complete read
+
+short() { echo "${1##*:targetgroup/}"; }
+one_line() { tr '\n\t' '  ' <<<"$1"; }
+
+# Reads every group once. Returns 1 when the AWS CLI failed for any group (its error is kept).
+read_groups() {
+    local group output id target_state reason instance complete=0
+    others_healthy=0
+    for group in "${groups[@]}"; do
+        if ! output="$(aws elbv2 describe-target-health --region "${AWS_REGION}" --target-group-arn "${group}" \
+            --query 'TargetHealthDescriptions[].[Target.Id, TargetHealth.State, TargetHealth.Reason]' \
+            --output text 2>&1)"; then
+            [[ -n ${read_error[${group}]:-} ]] || echo "  $(short "${group}"): cannot read target health (will retry): $(one_line "${output}")"
+            read_error[${group}]="$(one_line "${output}")"
+            complete=1
+            continue
+        fi
+        unset "read_error[${group}]"
+        declare -A seen=()
+        while read -r id target_state reason; do
+            [[ -n ${id} ]] || continue
+            seen[${id}]="${target_state} ${reason:-None}"
+            if [[ ${target_state} == healthy && " ${INSTANCE_IDS} " != *" ${id} "* ]]; then
+                others_healthy=$((others_healthy + 1))
+            fi
+        done <<<"${output}"
+        for instance in "${instances[@]}"; do
+            local now="${seen[${instance}]:-unregistered None}"
+            if [[ ${now} != "${state["${group}|${instance}"]:-}" ]]; then
+                echo "  $(short "${group}") ${instance}: ${now}"
+            fi
+            state["${group}|${instance}"]="${now}"
+        done
+        unset seen
+    done
+    return "${complete}"
 }
 
-echo "Waiting up to ${TIMEOUT_SECONDS}s for ${INSTANCE_ID} to be healthy in ${#groups[@]} target group(s)"
-declare -A last_state=()
-while true; do
-    pending=()
+# Sets boot_failure[instance] from its boot log; returns 0 when the boot script's last line is a FAILED line.
+boot_failed() {
+    local instance="$1" stream="$2" lines last
+    [[ -n ${LOG_GROUP_NAME} ]] || return 1
+    # Advisory only: a log that cannot be read (not shipped yet, no permission) is no verdict.
+    lines="$(aws logs filter-log-events --region "${AWS_REGION}" --log-group-name "${LOG_GROUP_NAME}" \
+        --log-stream-name-prefix "${stream}" --filter-pattern '"wso2am-bootstrap"' \
+        --query 'events[].[message]' --output text 2>/dev/null)" || return 1
+    lines="$(grep -v '^None$' <<<"${lines}" || true)"
+    [[ -n ${lines} ]] || return 1
+    boot_failure[${instance}]="$(grep -F 'FAILED:' <<<"${lines}" | tail -n 1 || true)"
+    last="$(tail -n 1 <<<"${lines}")"
+    [[ ${last} == *FAILED:* ]]
+}
+
+report() {
+    local why="$1" group instance i last unhealthy
+    echo "${ME}: ${why}" >&2
     for group in "${groups[@]}"; do
-        state="$(target_state "${group}")"
-        if [[ "${state}" != "${last_state[${group}]:-}" ]]; then
-            echo "  ${group##*:targetgroup/}: ${state}"
-            last_state[${group}]="${state}"
+        if [[ -n ${read_error[${group}]:-} ]]; then
+            echo "${ME}: cannot read the target health of ${group}: ${read_error[${group}]}" >&2
         fi
-        [[ "${state%% *}" == "healthy" ]] || pending+=("${group}")
     done
-    if [[ ${#pending[@]} -eq 0 ]]; then
-        echo "${INSTANCE_ID} is healthy in every target group"
+    for i in "${!instances[@]}"; do
+        instance="${instances[${i}]}" unhealthy=0
+        for group in "${groups[@]}"; do
+            last="${state["${group}|${instance}"]:-}"
+            [[ ${last%% *} != healthy ]] || continue
+            echo "${ME}: ${instance} is not healthy in ${group}; last state: ${last:-unknown (never read)}" >&2
+            unhealthy=1
+        done
+        ((unhealthy)) || continue
+        if [[ -n ${boot_failure[${instance}]:-} ]]; then
+            echo "${ME}: boot log of ${instance} (${LOG_GROUP_NAME} ${streams[${i}]}): ${boot_failure[${instance}]}" >&2
+        elif [[ -n ${LOG_GROUP_NAME} ]]; then
+            echo "${ME}: boot log of ${instance}: CloudWatch Logs group ${LOG_GROUP_NAME}, stream ${streams[${i}]}" >&2
+        fi
+        echo "${ME}: on the node: aws ssm start-session --target ${instance}, then journalctl -t wso2am-bootstrap -u wso2am" >&2
+    done
+    exit 1
+}
+
+if [[ ${GATE_MODE} == rolling ]]; then
+    # Decided once, on a complete read: a node that nobody else covers for is not worth waiting for.
+    until read_groups; do
+        ((SECONDS < deadline)) || report "could not tell within ${TIMEOUT_SECONDS}s whether another target serves"
+        sleep "${POLL_SECONDS}"
+    done
+    if ((others_healthy == 0)); then
+        echo "No other target is healthy in these ${#groups[@]} target group(s): nothing serves yet, so nothing to protect; not waiting for ${INSTANCE_IDS} (the cluster's last gate waits for every node)"
         exit 0
     fi
-    if ((SECONDS >= deadline)); then
-        for group in "${pending[@]}"; do
-            echo "wait-for-healthy-targets: ${INSTANCE_ID} is not healthy in ${group} after ${TIMEOUT_SECONDS}s; last state: ${last_state[${group}]}" >&2
+    echo "Other targets are healthy, so they keep serving while ${INSTANCE_IDS} starts: waiting up to ${TIMEOUT_SECONDS}s for it to be healthy in ${#groups[@]} target group(s)"
+else
+    echo "Waiting up to ${TIMEOUT_SECONDS}s for ${INSTANCE_IDS} to be healthy in ${#groups[@]} target group(s)"
+    read_groups || true
+fi
+
+while true; do
+    pending=()
+    for instance in "${instances[@]}"; do
+        for group in "${groups[@]}"; do
+            now="${state["${group}|${instance}"]:-}"
+            if [[ -n ${read_error[${group}]:-} || ${now%% *} != healthy ]]; then
+                pending+=("${instance}")
+                break
+            fi
         done
-        echo "Look at the node's boot log: aws ssm start-session --target ${INSTANCE_ID}, then journalctl -u cloud-final -u wso2am" >&2
-        exit 1
+    done
+    if ((${#pending[@]} == 0)); then
+        echo "${INSTANCE_IDS}: healthy in every target group"
+        exit 0
     fi
+    for i in "${!instances[@]}"; do
+        instance="${instances[${i}]}"
+        [[ " ${pending[*]} " == *" ${instance} "* ]] || continue
+        if boot_failed "${instance}" "${streams[${i}]:-}"; then
+            report "the boot of ${instance} failed, so it will not become healthy"
+        fi
+    done
+    ((SECONDS < deadline)) || report "not every instance is healthy after ${TIMEOUT_SECONDS}s"
     sleep "${POLL_SECONDS}"
+    read_groups || true
 done

@@ -90,6 +90,18 @@ export function securityGroupRules(allowedClientCidrs: readonly string[]): Secur
     return rules;
 }
 
+/**
+ * The rules a node's boot talks through before its database step (which waits for the database anyway):
+ * HTTPS out (Secrets Manager, packages, downloads, logs) and NFS to the file system, at both ends.
+ */
+export function isNodeBootRule(rule: SecurityGroupRule): boolean {
+    const httpsOut = rule.group === "node" && rule.direction === "egress" && rule.port === PORTS.loadBalancerHttps && rule.peer.kind === "cidr";
+    const nfs =
+        rule.port === PORTS.nfs &&
+        ((rule.group === "node" && rule.direction === "egress") || (rule.group === "fileSystem" && rule.direction === "ingress"));
+    return httpsOut || nfs;
+}
+
 /** Resource-name part of a group: load-balancer, node, database, file-system. */
 export function securityGroupNamePart(role: SecurityGroupRole): string {
     return role.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -18,9 +18,14 @@ export interface RecordedResource {
     readonly parent: string | null;
     readonly inputs: Record<string, any>;
     readonly outputs: Record<string, any>;
-    /** Names of the resources this one waits for (dependsOn and the resources its inputs came from). */
+    /**
+     * Names of the resources this one waits for: its dependsOn and the resources its inputs came from, as
+     * the SDK sends them to the engine (a component named there stands for every resource inside it).
+     */
     readonly dependsOn: readonly string[];
     readonly custom: boolean;
+    /** Pulumi's protect option (inherited from the parent when not set). */
+    readonly protect: boolean;
 }
 
 export interface OfflineRun {
@@ -143,7 +148,7 @@ function urnName(urn: string): string {
  */
 export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", options: { readonly preview?: boolean } = {}): OfflineRun {
     const run: OfflineRun = { resources: [], unknownCalls: [] };
-    const pending = new Map<string, { parent: string | null; dependsOn: string[] }>();
+    const pending = new Map<string, { parent: string | null; dependsOn: string[]; protect: boolean }>();
     pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -155,7 +160,7 @@ export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", opt
                     ...(COMPUTED[args.type]?.(args.name, inputs) ?? {}),
                 };
                 const key = `${args.type}::${args.name}`;
-                const meta = pending.get(key) ?? { parent: null, dependsOn: [] };
+                const meta = pending.get(key) ?? { parent: null, dependsOn: [], protect: false };
                 run.resources.push({ type: args.type, name: args.name, id, inputs, outputs: state, custom: args.custom !== false, ...meta });
                 return { id, state };
             },
@@ -173,13 +178,18 @@ export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", opt
         stack,
         options.preview ?? false,
     );
-    // The mock monitor does not pass parents or dependencies to newResource; read them off the request.
+    // The mock monitor passes neither parents, dependencies nor options to newResource; read them off the
+    // request, where the SDK has already resolved every input's resources (through outputs and components).
     const monitor = (pulumi.runtime as any).getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: any) => {
         const parentUrn: string = req.getParent();
         const deps = new Set<string>(req.getDependenciesList().map(urnName));
-        pending.set(`${req.getType()}::${req.getName()}`, { parent: parentUrn ? urnName(parentUrn) : null, dependsOn: [...deps] });
+        pending.set(`${req.getType()}::${req.getName()}`, {
+            parent: parentUrn ? urnName(parentUrn) : null,
+            dependsOn: [...deps],
+            protect: req.getProtect() ?? false,
+        });
         return register(req, callback);
     };
     return run;

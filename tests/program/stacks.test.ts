@@ -33,7 +33,9 @@ describe.each(STACKS)("the %s render", (stack) => {
         const { outDir, nodes } = run().result;
         const resources = JSON.parse(fs.readFileSync(path.join(outDir, "resources.json"), "utf8"));
         expect(Array.isArray(resources)).toBe(true);
-        for (const r of resources) expect(Object.keys(r).sort()).toEqual(["inputs", "name", "outputs", "parent", "type"]);
+        for (const r of resources) {
+            expect(Object.keys(r).sort()).toEqual(["custom", "dependsOn", "id", "inputs", "name", "outputs", "parent", "protect", "type"]);
+        }
         expect(resources.map((r: { type: string }) => r.type)).toContain("wso2-apim-ha:apiManagerCluster:ApiManagerCluster");
 
         const outputs = JSON.parse(fs.readFileSync(path.join(outDir, "outputs.json"), "utf8"));
@@ -54,6 +56,43 @@ describe.each(STACKS)("the %s render", (stack) => {
             }
             expect(node.files.map((f) => f.path)).toContain("/etc/wso2am/deployment.toml");
         }
+    });
+
+    it("shows in resources.json what each resource waits for, the id others refer to it by, and its protect option", () => {
+        const { outDir } = run().result;
+        const entries: { type: string; name: string; id: string | null; custom: boolean; parent: string | null; dependsOn: string[]; protect: boolean; inputs: any; outputs: any }[] =
+            JSON.parse(fs.readFileSync(path.join(outDir, "resources.json"), "utf8"));
+        const named = (name: string) => entries.find((e) => e.name === name)!;
+        const names = new Set(entries.map((e) => e.name));
+        for (const e of entries) {
+            // Components have no id; every custom resource has one, and no two share it.
+            expect(e.custom ? typeof e.id : e.id).toBe(e.custom ? "string" : null);
+            for (const d of e.dependsOn) expect(names).toContain(d);
+        }
+        const ids = entries.filter((e) => e.custom).map((e) => e.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(named("wso2").custom).toBe(false);
+
+        // Through inputs: the instance's subnetId is the subnet's id, and so it waits for that subnet.
+        const instance1 = named("wso2-apim-1-instance");
+        const subnet = entries.find((e) => e.id === instance1.inputs.subnetId)!;
+        expect(subnet.type).toBe(T.subnet);
+        expect(instance1.dependsOn).toContain(subnet.name);
+        // The database waits for its parameter and subnet groups, which it names in its inputs.
+        const database = entries.find((e) => e.type === T.rds)!;
+        for (const [type, input] of [["aws:rds/parameterGroup:ParameterGroup", "parameterGroupName"], ["aws:rds/subnetGroup:SubnetGroup", "dbSubnetGroupName"]]) {
+            const group = entries.find((e) => e.type === type)!;
+            expect(database.inputs[input]).toBe(group.outputs.name);
+            expect(database.dependsOn).toContain(group.name);
+        }
+        // Explicit dependsOn: node 2 is created after node 1's rolling gate; the last gate after every node.
+        expect(named("wso2-apim-2-instance").dependsOn).toContain("wso2-apim-1-healthy");
+        expect(named("wso2-nodes-healthy").dependsOn).toEqual(
+            expect.arrayContaining(["wso2-apim-1-instance", "wso2-apim-1-healthy", "wso2-apim-2-instance", "wso2-apim-2-healthy"]),
+        );
+        // protect follows deletionProtection (true in prod, false in dev) on the database and file system only.
+        const protectedNames = entries.filter((e) => e.protect).map((e) => e.name).sort();
+        expect(protectedNames).toEqual(stack === "prod" ? ["wso2-db-instance", "wso2-efs-fs"] : []);
     });
 
     it("puts no generated secret into any node's user data or files, or into the outputs", () => {

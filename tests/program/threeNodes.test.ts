@@ -1,9 +1,10 @@
 import * as TOML from "@iarna/toml";
 import { renderStack, RenderResult } from "../../scripts/render";
 import { PORTS } from "../../lib/plan/ports";
+import { bootLogStreamName, HEALTH_GATE_COMMAND } from "../../lib/aws/rollingGate";
 import { ProgramModel, T, nodeIndex, tempRenderDir } from "./programModel";
 
-/** A three-node dev stack: every node serves, every node knows both peers, and nodes roll one at a time. */
+/** A three-node dev stack: every node serves, every node knows both peers, nodes roll one at a time while others serve. */
 let result: RenderResult;
 let model: ProgramModel;
 const HOSTS = [1, 2, 3].map((n) => `apim-${n}.apim.internal`);
@@ -48,21 +49,27 @@ describe("rolling replacement", () => {
     const gateOf = (n: number) => `wso2-apim-${n}-healthy`;
     const instanceName = (n: number) => `wso2-apim-${n}-instance`;
 
-    it("starts (and replaces) each node only after the previous node is healthy", () => {
+    it("creates (and replaces) each node only once the previous node's rolling gate has passed", () => {
         expect(model.named(instanceName(1)).dependsOn.filter((d) => d.endsWith("-healthy"))).toEqual([]);
         expect(model.named(instanceName(2)).dependsOn).toContain(gateOf(1));
         expect(model.named(instanceName(3)).dependsOn).toContain(gateOf(2));
         expect(model.named(instanceName(3)).dependsOn).not.toContain(gateOf(1));
     });
 
-    it("waits, per node, for its own instance in every target group, and re-runs when the instance is replaced", () => {
+    it("waits, per node, for its own instance in every target group while other targets serve, and re-runs when the instance is replaced", () => {
         const groupArns = model.ofType(T.targetGroup).map((g) => g.outputs.arn).sort();
+        const logGroup = model.named("wso2-node-identity-logs").outputs.name;
         for (const instance of model.instances()) {
             const n = nodeIndex(instance);
             const gate = model.named(gateOf(n));
             expect(gate.type).toBe(T.gate);
-            expect(gate.inputs.create).toBe("bash scripts/wait-for-healthy-targets.sh");
-            expect(gate.inputs.environment.INSTANCE_ID).toBe(instance.id);
+            expect(gate.inputs.create).toBe(HEALTH_GATE_COMMAND);
+            expect(gate.inputs.environment).toMatchObject({
+                GATE_MODE: "rolling",
+                INSTANCE_IDS: instance.id,
+                LOG_GROUP_NAME: logGroup,
+                BOOT_LOG_STREAMS: bootLogStreamName(`apim-${n}`, instance.id!),
+            });
             expect(gate.inputs.environment.TARGET_GROUP_ARNS.split(" ").sort()).toEqual(groupArns);
             expect(Number(gate.inputs.environment.TIMEOUT_SECONDS)).toBeGreaterThan(0);
             expect(gate.inputs.triggers).toEqual([instance.id]);
@@ -70,6 +77,20 @@ describe("rolling replacement", () => {
             expect(ownAttachments).toHaveLength(3);
             expect(gate.dependsOn).toEqual(expect.arrayContaining(ownAttachments));
         }
+    });
+
+    it("ends `pulumi up` only when every node is healthy: a last gate waits for all nodes and re-runs when any is replaced", () => {
+        const last = model.named("wso2-nodes-healthy");
+        const instances = model.instances();
+        expect(last.inputs.create).toBe(HEALTH_GATE_COMMAND);
+        expect(last.inputs.environment.GATE_MODE).toBe("all");
+        expect(last.inputs.environment.INSTANCE_IDS).toBe(instances.map((i) => i.id).join(" "));
+        expect(last.inputs.environment.BOOT_LOG_STREAMS).toBe(instances.map((i, k) => bootLogStreamName(`apim-${k + 1}`, i.id!)).join(" "));
+        expect(last.inputs.environment.TARGET_GROUP_ARNS.split(" ").sort()).toEqual(model.ofType(T.targetGroup).map((g) => g.outputs.arn).sort());
+        expect(last.inputs.triggers).toEqual(instances.map((i) => i.id));
+        const everyNode = model.resources.filter((r) => /^wso2-apim-\d+$/.test(r.parent ?? "")).map((r) => r.name);
+        expect(everyNode).toEqual(expect.arrayContaining([1, 2, 3].flatMap((n) => [instanceName(n), gateOf(n)])));
+        expect([...last.dependsOn].sort()).toEqual(expect.arrayContaining(everyNode.sort()));
     });
 
     it("replaces a node, instead of restarting it, when its user data changes", () => {
@@ -82,6 +103,38 @@ describe("rolling replacement", () => {
             expect(model.named(name).dependsOn.filter((d) => instanceNames.includes(d))).toEqual([]);
             const withoutGates = model.dependencyClosure(name, (r) => r.type !== T.gate);
             expect([...withoutGates].filter((d) => instanceNames.includes(d))).toEqual([]);
+        }
+    });
+
+    /** Everything a node's instance waits for, and why; <z> is the number of the node's zone (its private subnet). */
+    const BOOT_NEEDS: Readonly<Record<string, string>> = {
+        "wso2-network-private-<z>": "its subnet (subnetId)",
+        "wso2-network-private-<z>-default": "the subnet's default route through NAT: packages, the pack, AWS APIs",
+        "wso2-network-private-<z>-rta": "puts that route table on the subnet; until then the subnet has no way out",
+        "wso2-sg-node": "its security group (vpcSecurityGroupIds)",
+        "wso2-sg-node-out-443-0-0-0-0-0": "HTTPS out: Secrets Manager, dnf, the downloads, CloudWatch Logs",
+        "wso2-sg-node-out-2049-file-system": "NFS out to the file system (share step)",
+        "wso2-sg-file-system-in-2049-node": "NFS into the file system (share step)",
+        "wso2-node-identity-profile": "its instance profile (iamInstanceProfile)",
+        "wso2-node-identity-policy": "the role's rights to read the secret, mount the share and write logs",
+        "wso2-node-identity-logs": "the log group its boot log goes to (user data)",
+        "wso2-secrets-secret": "the secret's ARN (user data)",
+        "wso2-secrets-secret-value": "the secret's value, read by the first boot step",
+        "wso2-efs-fs": "the file system id (user data)",
+        "wso2-efs-access-point": "the access point id (user data)",
+        "wso2-efs-mount-1": "a mount target in every zone before any node mounts (comes with the access point id)",
+        "wso2-efs-mount-2": "a mount target in every zone before any node mounts (comes with the access point id)",
+        "wso2-efs-policy": "the TLS-only file system policy before the first mount (comes with the access point id)",
+    };
+
+    it("makes each node's instance wait for exactly what its boot uses, and the previous node's gate", () => {
+        for (const instance of model.instances()) {
+            const n = nodeIndex(instance);
+            const zone = model.byId(T.subnet, instance.inputs.subnetId).name.replace(/^wso2-network-private-/, "");
+            const expected = Object.keys(BOOT_NEEDS).map((name) => name.replace("<z>", zone));
+            // The previous node's rolling gate: one node at a time while others serve.
+            if (n > 1) expected.push(gateOf(n - 1));
+            expect([...instance.dependsOn].sort()).toEqual(expected.sort());
         }
     });
 
