@@ -31,6 +31,13 @@ describe("an existing VPC", () => {
         expect(model.ofType(T.targetGroup).map((g) => g.inputs.vpcId)).toEqual([EXISTING.existingVpcId, EXISTING.existingVpcId, EXISTING.existingVpcId]);
         expect(result.run.unknownCalls).toEqual([]);
     });
+
+    it("starts the nodes without waiting for any network resource: the VPC's routes already exist", () => {
+        for (const instance of model.instances()) {
+            expect(instance.dependsOn.filter((d) => d.startsWith("wso2-network-"))).toEqual([]);
+            expect(instance.dependsOn).toEqual(expect.arrayContaining(["wso2-secrets-secret-value", "wso2-node-identity-policy"]));
+        }
+    });
 });
 
 it("refuses private subnets that all sit in one zone", async () => {
