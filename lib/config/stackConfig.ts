@@ -14,7 +14,12 @@ export type CertificateMode = (typeof CERTIFICATE_MODES)[number];
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-export const MAX_NODES = 8;
+/**
+ * WSO2's all-in-one active-active pattern is a pair. Each node copies token revocations, webhook and
+ * throttle events to its peers through one JMS connection whose broker list the Andes client treats as a
+ * failover list, so with three or more nodes only the first reachable peer would get each event.
+ */
+export const MAX_NODES = 2;
 
 export type NetworkConfig =
     | { readonly mode: "new"; readonly vpcCidr: string; readonly availabilityZoneCount: number; readonly natGateways: "perAz" | "single" }
@@ -174,7 +179,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declare
 
     const nodeCount = int("nodeCount");
     if ("nodeCount" in values && !(Number.isInteger(nodeCount) && nodeCount >= 2 && nodeCount <= MAX_NODES)) {
-        bad("nodeCount", `expected a whole number from 2 to ${MAX_NODES} (an active-active pair needs at least 2 nodes), got ${nodeCount}`);
+        bad("nodeCount", `expected 2, got ${nodeCount}: WSO2's all-in-one active-active deployment is a pair; with 3 or more nodes each node's duplicated events (token revocations, webhooks, throttle decisions) reach only one peer (README, "Why two nodes")`);
     }
     if ("instanceType" in values && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(str("instanceType"))) {
         bad("instanceType", `expected an EC2 instance type like m6i.xlarge, got "${str("instanceType")}"`);

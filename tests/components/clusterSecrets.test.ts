@@ -21,7 +21,7 @@ const T = {
 const GENERATORS = new Set([T.password, T.randomId, T.privateKey]);
 const ANALYTICS_TOKEN = `${OFFLINE_SECRET_PREFIX}analytics-token`;
 
-const config = sampleConfig({ nodeCount: 3 });
+const config = sampleConfig({ nodeCount: 2 });
 const plan = planCluster(config);
 const CONTRACT_KEYS = [...Object.values(SERVER_SECRET_ENV), ...Object.values(BOOT_ONLY_SECRET_KEYS)];
 

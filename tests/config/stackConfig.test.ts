@@ -43,8 +43,8 @@ describe("stack configuration", () => {
     });
 
     it("accepts values as the Pulumi CLI passes them (strings and JSON lists)", () => {
-        const config = parseStackConfig({ ...valid, nodeCount: "3", dbMultiAz: "false", allowedClientCidrs: '["10.0.0.0/8","192.168.0.0/16"]' });
-        expect(config.nodes.count).toBe(3);
+        const config = parseStackConfig({ ...valid, nodeCount: "2", dbMultiAz: "false", allowedClientCidrs: '["10.0.0.0/8","192.168.0.0/16"]' });
+        expect(config.nodes.count).toBe(2);
         expect(config.database.multiAz).toBe(false);
         expect(config.allowedClientCidrs).toEqual(["10.0.0.0/8", "192.168.0.0/16"]);
     });
@@ -74,7 +74,8 @@ describe("stack configuration", () => {
         ["a host name with an empty label", { portalHostName: "api..example.com" }, "portalHostName", /not a fully qualified/],
         ["an upper-case host name", { gatewayHostName: "GW.example.com" }, "gatewayHostName", /lower-case/],
         ["the same host for portal and gateway", { gatewayHostName: "api.example.com" }, "gatewayHostName", /must differ/],
-        ["one node", { nodeCount: 1 }, "nodeCount", /at least 2/],
+        ["one node", { nodeCount: 1 }, "nodeCount", /expected 2, got 1/],
+        ["three nodes: events would reach only one peer", { nodeCount: 3 }, "nodeCount", /expected 2, got 3: .*reach only one peer/],
         ["a fractional node count", { nodeCount: "2.5" }, "nodeCount", /integer/],
         ["an unknown version", { apimVersion: "4.2.0" }, "apimVersion", /4\.5\.0, 4\.6\.0, 4\.7\.0/],
         ["a malformed SHA-256", { distributionSha256: "abc123" }, "distributionSha256", /64 lower-case hex/],

@@ -64,7 +64,7 @@ function leafKeys(value: unknown, prefix = ""): string[] {
 }
 
 describe("deployment.toml of each node", () => {
-    it.each([2, 3])("with %i nodes, every node publishes throttle events to every node and duplicates broker events to the others", (count) => {
+    it.each([2])("with %i nodes, every node publishes throttle events to every node and duplicates broker events to the others", (count) => {
         const nodes = renderAll({ nodeCount: count });
         expect(nodes).toHaveLength(count);
         const hosts = Array.from({ length: count }, (_, i) => `apim-${i + 1}.apim.internal`);
@@ -167,10 +167,10 @@ describe("deployment.toml of each node", () => {
     });
 
     it("is valid TOML that round-trips through a parser", () => {
-        const config = sampleConfig({ nodeCount: 3 });
+        const config = sampleConfig();
         const plan = planCluster(config);
-        const text = renderDeploymentToml(config, plan, plan.nodes[2]);
+        const text = renderDeploymentToml(config, plan, plan.nodes[1]);
         expect(TOML.parse(TOML.stringify(TOML.parse(text)))).toEqual(TOML.parse(text));
-        expect(text.startsWith("# apim-3.apim.internal")).toBe(true);
+        expect(text.startsWith("# apim-2.apim.internal")).toBe(true);
     });
 });

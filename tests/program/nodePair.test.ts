@@ -4,23 +4,23 @@ import { PORTS } from "../../lib/plan/ports";
 import { bootLogStreamName, HEALTH_GATE_COMMAND } from "../../lib/aws/rollingGate";
 import { ProgramModel, T, nodeIndex, tempRenderDir } from "./programModel";
 
-/** A three-node dev stack: every node serves, every node knows both peers, nodes roll one at a time while others serve. */
+/** The dev pair: both nodes serve, each knows its peer, nodes roll one at a time while the other serves. */
 let result: RenderResult;
 let model: ProgramModel;
-const HOSTS = [1, 2, 3].map((n) => `apim-${n}.apim.internal`);
+const HOSTS = [1, 2].map((n) => `apim-${n}.apim.internal`);
 
 beforeAll(async () => {
     jest.spyOn(console, "warn").mockImplementation(() => undefined);
-    result = await renderStack("dev", { outDir: tempRenderDir("three"), configOverrides: { nodeCount: 3 } });
+    result = await renderStack("dev", { outDir: tempRenderDir("pair") });
     model = new ProgramModel(result.resources);
 });
 
 afterAll(() => jest.restoreAllMocks());
 
-describe("three nodes", () => {
-    it("registers all three instances in every target group", () => {
+describe("the pair", () => {
+    it("registers both instances in every target group", () => {
         const ids = model.instances().map((i) => i.id!).sort();
-        expect(ids).toHaveLength(3);
+        expect(ids).toHaveLength(2);
         for (const [host, port] of [["api.dev.apim.example.com", 443], ["gw.dev.apim.example.com", 443], ["gw.dev.apim.example.com", PORTS.websocketWss]] as const) {
             expect(model.route(host, port)?.instanceIds).toEqual(ids);
         }
@@ -32,8 +32,8 @@ describe("three nodes", () => {
         expect(zones[0]).not.toBe(zones[1]);
     });
 
-    it("gives every node a deployment.toml that publishes to both peers' brokers and to every traffic manager", () => {
-        expect(result.nodes).toHaveLength(3);
+    it("gives every node a deployment.toml that duplicates events to its peer's broker and publishes to every traffic manager", () => {
+        expect(result.nodes).toHaveLength(2);
         for (const node of result.nodes) {
             const file = node.files.find((f) => f.path.endsWith("/deployment.toml"));
             const toml = TOML.parse(file!.content.toString("utf8")) as any;
@@ -52,8 +52,6 @@ describe("rolling replacement", () => {
     it("creates (and replaces) each node only once the previous node's rolling gate has passed", () => {
         expect(model.named(instanceName(1)).dependsOn.filter((d) => d.endsWith("-healthy"))).toEqual([]);
         expect(model.named(instanceName(2)).dependsOn).toContain(gateOf(1));
-        expect(model.named(instanceName(3)).dependsOn).toContain(gateOf(2));
-        expect(model.named(instanceName(3)).dependsOn).not.toContain(gateOf(1));
     });
 
     it("waits, per node, for its own instance in every target group while other targets serve, and re-runs when the instance is replaced", () => {
@@ -89,7 +87,7 @@ describe("rolling replacement", () => {
         expect(last.inputs.environment.TARGET_GROUP_ARNS.split(" ").sort()).toEqual(model.ofType(T.targetGroup).map((g) => g.outputs.arn).sort());
         expect(last.inputs.triggers).toEqual(instances.map((i) => i.id));
         const everyNode = model.resources.filter((r) => /^wso2-apim-\d+$/.test(r.parent ?? "")).map((r) => r.name);
-        expect(everyNode).toEqual(expect.arrayContaining([1, 2, 3].flatMap((n) => [instanceName(n), gateOf(n)])));
+        expect(everyNode).toEqual(expect.arrayContaining([1, 2].flatMap((n) => [instanceName(n), gateOf(n)])));
         expect([...last.dependsOn].sort()).toEqual(expect.arrayContaining(everyNode.sort()));
     });
 
