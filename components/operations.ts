@@ -31,7 +31,6 @@ export interface OperationsArgs {
 export class Operations extends pulumi.ComponentResource {
     readonly topicArn: pulumi.Output<string>;
     readonly dashboardUrl: pulumi.Output<string>;
-    readonly alarmNames: pulumi.Output<string>[];
 
     constructor(name: string, args: OperationsArgs, opts?: pulumi.ComponentResourceOptions) {
         if (args.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(args.alarmEmail)) {
@@ -43,7 +42,7 @@ export class Operations extends pulumi.ComponentResource {
 
         const topic = new aws.sns.Topic(
             `${name}-alarms`,
-            { displayName: `WSO2 API-M ${args.label} alarms`, kmsMasterKeyId: args.kmsKeyArn },
+            { displayName: `WSO2 API-M ${args.label} alarms`.slice(0, 100), kmsMasterKeyId: args.kmsKeyArn },
             parent,
         );
         if (args.alarmEmail !== undefined) {
@@ -53,9 +52,9 @@ export class Operations extends pulumi.ComponentResource {
         const partition = aws.getPartitionOutput({}, parent).partition;
         const recover = pulumi.interpolate`arn:${partition}:automate:${args.region}:ec2:recover`;
         const allGates = Object.values(args.nodeGates ?? {});
-        this.alarmNames = rows.map((row) => {
+        for (const row of rows) {
             const gate = row.node !== undefined ? args.nodeGates?.[row.node] : undefined;
-            const alarm = new aws.cloudwatch.MetricAlarm(
+            new aws.cloudwatch.MetricAlarm(
                 `${name}-${row.key}`,
                 {
                     name: `${args.label}-${row.key}`,
@@ -72,8 +71,7 @@ export class Operations extends pulumi.ComponentResource {
                 },
                 { parent: this, dependsOn: gate ? [gate] : allGates },
             );
-            return alarm.name;
-        });
+        }
 
         const label = args.label;
         const body = pulumi
