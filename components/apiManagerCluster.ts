@@ -194,7 +194,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                           fileSystem: { id: fileSystem.fileSystemId, throughputMode: THROUGHPUT_MODE },
                           nodeMetricsNamespace: nodeMetricsNamespace(nodeLogGroupName(stack)),
                       },
-                      nodeGates: Object.fromEntries(plan.nodes.map((node, i) => [node.name, nodes[i].healthGate])),
+                      armAfter: nodes.map((n) => n.healthGate),
                       kmsKeyArn: secrets.kmsKeyArn,
                       alarmEmail: config.alarms.email,
                       region,

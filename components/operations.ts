@@ -8,10 +8,11 @@ export interface OperationsArgs {
     /** What the alarms watch: node instances, load balancer, target groups, database, file system (lib/aws/alarmTable.ts). */
     readonly alarms: AlarmTableInput<pulumi.Input<string>>;
     /**
-     * Each node's rolling gate, by node name: a node's alarms are created (or moved to its new instance)
-     * only once it has served, so a booting node does not page anyone. The other alarms wait for all gates.
+     * What completes once every node serves (the nodes' health gates): the alarms are created, or moved
+     * to replaced instances, only after it, so a first deploy or a node roll pages nobody for a node that
+     * is still booting.
      */
-    readonly nodeGates?: Readonly<Record<string, pulumi.Resource>>;
+    readonly armAfter?: readonly pulumi.Resource[];
     /** The stack's customer-managed KMS key; its policy lets CloudWatch alarms use it (lib/aws/secretKeyPolicy.ts). */
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Subscribed to the topic when given (AWS mails a confirmation link first). */
@@ -51,9 +52,7 @@ export class Operations extends pulumi.ComponentResource {
 
         const partition = aws.getPartitionOutput({}, parent).partition;
         const recover = pulumi.interpolate`arn:${partition}:automate:${args.region}:ec2:recover`;
-        const allGates = Object.values(args.nodeGates ?? {});
         for (const row of rows) {
-            const gate = row.node !== undefined ? args.nodeGates?.[row.node] : undefined;
             new aws.cloudwatch.MetricAlarm(
                 `${name}-${row.key}`,
                 {
@@ -69,7 +68,7 @@ export class Operations extends pulumi.ComponentResource {
                     alarmActions: row.recoverInstance ? [topic.arn, recover] : [topic.arn],
                     okActions: [topic.arn],
                 },
-                { parent: this, dependsOn: gate ? [gate] : allGates },
+                { parent: this, dependsOn: [...(args.armAfter ?? [])] },
             );
         }
 

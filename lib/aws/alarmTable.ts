@@ -35,7 +35,7 @@ export interface AlarmRow<Id> {
     /** Unique within the stack; the alarm's name and resource name end with it. */
     readonly key: string;
     readonly group: AlarmGroup;
-    /** The node the row watches, for node rows (its alarm is armed once that node has served). */
+    /** The node the row watches, for node rows. */
     readonly node?: string;
     /** What the alarm says when it fires, in a few words. */
     readonly title: string;
