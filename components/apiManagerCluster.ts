@@ -6,17 +6,19 @@ import { planCluster } from "../lib/plan/clusterPlan";
 import { maxConnectionsFor, DB_POOL_MAX_ACTIVE } from "../lib/plan/databaseParameters";
 import { al2023AmiNamePattern, amiArchitectureFor } from "../lib/node/nodeAmi";
 import { nodeLogGroupName } from "../lib/aws/nodeLogGroup";
+import { nodeMetricsNamespace } from "../lib/node/logShipping";
 import { clusterUrls } from "../lib/plan/clusterUrls";
 import { healthGateEnvironment, HEALTH_GATE_COMMAND } from "../lib/aws/rollingGate";
 import { Network } from "./network";
 import { SecurityGroups } from "./securityGroups";
 import { ClusterSecrets } from "./clusterSecrets";
 import { DatabaseTier } from "./databaseTier";
-import { SharedFileSystem } from "./sharedFileSystem";
+import { SharedFileSystem, THROUGHPUT_MODE } from "./sharedFileSystem";
 import { LoadBalancerCertificate } from "./loadBalancerCertificate";
 import { LoadBalancer } from "./loadBalancer";
 import { NodeIdentity } from "./nodeIdentity";
 import { ApiManagerNode } from "./apiManagerNode";
+import { Operations } from "./operations";
 
 export interface ApiManagerClusterArgs {
     /**
@@ -41,6 +43,10 @@ export interface ApiManagerClusterOutputs {
     readonly databaseEndpoint: pulumi.Output<string>;
     readonly fileSystemId: pulumi.Output<string>;
     readonly secretArn: pulumi.Output<string>;
+    /** The SNS topic every alarm notifies (attach a pager here); absent with alarmsEnabled false. */
+    readonly alarmTopicArn?: pulumi.Output<string>;
+    /** The stack's CloudWatch dashboard in the console; absent with alarmsEnabled false. */
+    readonly dashboardUrl?: pulumi.Output<string>;
 }
 
 /**
@@ -58,6 +64,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
         super("wso2-apim-ha:apiManagerCluster:ApiManagerCluster", name, {}, opts);
         const { config } = args;
         const plan = planCluster(config);
+        const stack = args.stackName ?? pulumi.getStack();
         const opt = { parent: this };
         const region = aws.getRegionOutput({}, opt).region;
 
@@ -79,6 +86,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
             opt,
         );
 
+        const maxConnections = maxConnectionsFor(config.nodes.count, DB_POOL_MAX_ACTIVE);
         const database = new DatabaseTier(
             `${name}-db`,
             {
@@ -89,7 +97,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                 masterUsername: plan.database.masterUsername,
                 masterPassword: secrets.dbMasterPassword,
                 initialDatabaseName: plan.database.apimDbName,
-                maxConnections: maxConnectionsFor(config.nodes.count, DB_POOL_MAX_ACTIVE),
+                maxConnections,
                 privateZoneId: network.privateZoneId,
                 hostName: plan.database.hostName,
                 logRetentionDays: config.logRetentionDays,
@@ -139,7 +147,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                 fileSystemArn: fileSystem.fileSystemArn,
                 accessPointArn: fileSystem.accessPointArn,
                 region,
-                logGroupName: nodeLogGroupName(args.stackName ?? pulumi.getStack()),
+                logGroupName: nodeLogGroupName(stack),
                 logRetentionDays: config.logRetentionDays,
             },
             opt,
@@ -202,6 +210,30 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
             { parent: this, dependsOn: nodes },
         );
 
+        const operations = config.alarms.enabled
+            ? new Operations(
+                  `${name}-operations`,
+                  {
+                      alarms: {
+                          nodes: plan.nodes.map((node, i) => ({ name: node.name, instanceId: nodes[i].instanceId })),
+                          loadBalancerArnSuffix: loadBalancer.arnSuffix,
+                          targetGroups: loadBalancer.targetGroups.map((g) => ({ key: g.key, arnSuffix: g.arnSuffix })),
+                          database: { identifier: database.identifier, allocatedStorageGb: config.database.allocatedStorageGb, maxConnections },
+                          fileSystem: { id: fileSystem.fileSystemId, throughputMode: THROUGHPUT_MODE },
+                          nodeMetricsNamespace: nodeMetricsNamespace(nodeLogGroupName(stack)),
+                      },
+                      // Alarms start judging once every node serves, not while nodes boot.
+                      armAfter: [this.nodesHealthy],
+                      kmsKeyArn: secrets.kmsKeyArn,
+                      alarmEmail: config.alarms.email,
+                      region,
+                      logGroupName: identity.logGroupName,
+                      label: `${pulumi.getProject()}-${stack}`,
+                  },
+                  opt,
+              )
+            : undefined;
+
         const urls = clusterUrls(plan.hostNames);
         this.outputs = {
             portalUrl: pulumi.output(urls.portalUrl),
@@ -215,6 +247,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
             databaseEndpoint: database.address,
             fileSystemId: fileSystem.fileSystemId,
             secretArn: secrets.secretArn,
+            ...(operations ? { alarmTopicArn: operations.topicArn, dashboardUrl: operations.dashboardUrl } : {}),
         };
         this.registerOutputs({ ...this.outputs });
     }

@@ -16,7 +16,10 @@ export interface DatabaseTierArgs {
     readonly subnetIds: pulumi.Input<string>[];
     /** The database security group (MySQL from the nodes only). */
     readonly securityGroupId: pulumi.Input<string>;
-    /** Instance class, engine version (8.0 / 8.4, optionally with a minor), storage, Multi-AZ, backup days. */
+    /**
+     * Instance class, engine version (8.0 / 8.4, optionally with a minor), storage, Multi-AZ, backup days,
+     * and optionally the snapshot to create the instance from.
+     */
     readonly database: StackConfig["database"];
     /**
      * RDS deletion protection and Pulumi `protect`; when false (dev) the instance is deleted without a
@@ -69,6 +72,9 @@ export class DatabaseTier extends pulumi.ComponentResource {
         );
 
         const identifier = databaseIdentifier(pulumi.getProject(), pulumi.getStack(), name);
+        // A snapshot brings its schemas and master user; RDS ignores a database name then, and the
+        // provider applies the master password after the restore.
+        const restoring = db.snapshotIdentifier !== undefined;
         // Created before the instance so RDS writes into groups that expire, not ones it creates without retention.
         const logGroups = EXPORTED_DATABASE_LOGS.map(
             (log) =>
@@ -103,9 +109,10 @@ export class DatabaseTier extends pulumi.ComponentResource {
                 autoMinorVersionUpgrade: true,
                 copyTagsToSnapshot: true,
                 enabledCloudwatchLogsExports: [...EXPORTED_DATABASE_LOGS],
-                dbName: args.initialDatabaseName,
+                snapshotIdentifier: db.snapshotIdentifier,
+                dbName: restoring ? undefined : args.initialDatabaseName,
                 // A plain master password, not manageMasterUserPassword: its rotation would break the boot script.
-                username: args.masterUsername,
+                username: restoring ? undefined : args.masterUsername,
                 password: pulumi.secret(args.masterPassword),
                 caCertIdentifier: "rds-ca-rsa2048-g1",
                 // Changes wait for the maintenance window instead of restarting a serving database.

@@ -41,6 +41,8 @@ export interface LoadBalancerArgs {
 export interface TargetGroupRef {
     readonly key: TargetGroupKey;
     readonly arn: pulumi.Output<string>;
+    /** targetgroup/<name>/<id>: the group's CloudWatch dimension. */
+    readonly arnSuffix: pulumi.Output<string>;
     /** The node port the group sends to; attachments use it. */
     readonly port: number;
 }
@@ -54,6 +56,8 @@ const ACCESS_LOG_PREFIX = "alb";
  */
 export class LoadBalancer extends pulumi.ComponentResource {
     readonly arn: pulumi.Output<string>;
+    /** app/<name>/<id>: the load balancer's CloudWatch dimension. */
+    readonly arnSuffix: pulumi.Output<string>;
     readonly dnsName: pulumi.Output<string>;
     readonly zoneId: pulumi.Output<string>;
     readonly targetGroups: readonly TargetGroupRef[];
@@ -109,7 +113,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            return { key: spec.key, arn: group.arn, port: spec.port };
+            return { key: spec.key, arn: group.arn, arnSuffix: group.arnSuffix, port: spec.port };
         });
         const groupArn = (key: TargetGroupKey) => this.targetGroups.find((g) => g.key === key)!.arn;
 
@@ -180,6 +184,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         }
 
         this.arn = alb.arn;
+        this.arnSuffix = alb.arnSuffix;
         this.dnsName = alb.dnsName;
         this.zoneId = alb.zoneId;
         this.registerOutputs({ arn: this.arn, dnsName: this.dnsName, zoneId: this.zoneId, accessLogBucket: this.accessLogBucket });

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ec2AssumeRolePolicy, nodeRolePolicy } from "../lib/aws/nodeRolePolicy";
+import { nodeMetricsNamespace } from "../lib/node/logShipping";
 
 export interface NodeIdentityArgs {
     /** The stack's one secret; the nodes may read only this one. */
@@ -20,7 +21,8 @@ export interface NodeIdentityArgs {
 
 /**
  * What the nodes are allowed to do: Session Manager (the AWS-managed SSM policy, so no SSH is ever
- * opened), read the stack secret, mount the shared file system through its access point, write their logs.
+ * opened), read the stack secret, mount the shared file system through its access point, write their logs
+ * and publish their metrics.
  */
 export class NodeIdentity extends pulumi.ComponentResource {
     readonly roleName: pulumi.Output<string>;
@@ -55,7 +57,17 @@ export class NodeIdentity extends pulumi.ComponentResource {
                 policy: pulumi
                     .all([args.secretArn, args.kmsKeyArn, args.fileSystemArn, args.accessPointArn, logGroup.arn, args.region])
                     .apply(([secretArn, kmsKeyArn, fileSystemArn, accessPointArn, logGroupArn, region]) =>
-                        JSON.stringify(nodeRolePolicy({ secretArn, kmsKeyArn, fileSystemArn, accessPointArn, logGroupArn, region })),
+                        JSON.stringify(
+                            nodeRolePolicy({
+                                secretArn,
+                                kmsKeyArn,
+                                fileSystemArn,
+                                accessPointArn,
+                                logGroupArn,
+                                region,
+                                metricsNamespace: nodeMetricsNamespace(args.logGroupName),
+                            }),
+                        ),
                     ),
             },
             opt,

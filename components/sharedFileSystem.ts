@@ -13,6 +13,9 @@ export interface SharedFileSystemArgs {
     readonly deletionProtection: boolean;
 }
 
+/** Elastic throughput: no burst credits to run out of (the alarms read this). */
+export const THROUGHPUT_MODE = "elastic";
+
 /** Root of the access point inside the file system, mounted at repository/deployment/server. */
 export const ACCESS_POINT_ROOT = "/deployment-server";
 
@@ -37,7 +40,7 @@ export class SharedFileSystem extends pulumi.ComponentResource {
             {
                 encrypted: true,
                 performanceMode: "generalPurpose",
-                throughputMode: "elastic",
+                throughputMode: THROUGHPUT_MODE,
                 // Two policies: each lifecycle entry may hold one transition only.
                 lifecyclePolicies: [{ transitionToIa: "AFTER_30_DAYS" }, { transitionToPrimaryStorageClass: "AFTER_1_ACCESS" }],
             },

@@ -1,7 +1,7 @@
 /**
  * The nodes' own IAM permissions, beyond the AWS-managed SSM policy: read this stack's one secret, mount
- * this stack's file system through its access point, write to this stack's node log group. Nothing else,
- * and no wildcard action or resource.
+ * this stack's file system through its access point, write to this stack's node log group and metrics
+ * namespace. Nothing else, and no wildcard action; the one wildcard resource is PutMetricData's (below).
  */
 
 export interface NodeRolePolicyArns {
@@ -11,6 +11,8 @@ export interface NodeRolePolicyArns {
     readonly accessPointArn: string;
     readonly logGroupArn: string;
     readonly region: string;
+    /** CloudWatch namespace of the nodes' agent metrics (lib/node/logShipping.ts nodeMetricsNamespace). */
+    readonly metricsNamespace: string;
 }
 
 export interface PolicyStatement {
@@ -53,6 +55,15 @@ export function nodeRolePolicy(arns: NodeRolePolicyArns): PolicyDocument {
                 Effect: "Allow",
                 Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 Resource: [logGroupArn, `${logGroupArn}:log-stream:*`],
+            },
+            {
+                Sid: "PublishNodeMetrics",
+                Effect: "Allow",
+                Action: ["cloudwatch:PutMetricData"],
+                // Justified exception to "no wildcard resource": PutMetricData has no resource type, so IAM
+                // accepts only "*" here. The namespace condition confines it to this stack's namespace.
+                Resource: ["*"],
+                Condition: { StringEquals: { "cloudwatch:namespace": arns.metricsNamespace } },
             },
         ],
     };

@@ -14,6 +14,23 @@ export function secretKeyPolicy(accountId: string, partition: string): object {
                 Action: "kms:*",
                 Resource: "*",
             },
+            alarmTopicKeyStatement(accountId),
         ],
+    };
+}
+
+/**
+ * The stack's alarm topic is encrypted with this key, and SNS needs the publisher's right to use it:
+ * CloudWatch alarms of this account (only) may generate and decrypt data keys. Without it every alarm
+ * notification is dropped silently.
+ */
+export function alarmTopicKeyStatement(accountId: string): object {
+    return {
+        Sid: "CloudWatchAlarmsPublishToEncryptedAlarmTopic",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
     };
 }

@@ -65,11 +65,15 @@ export interface StackConfig {
         readonly maxAllocatedStorageGb: number;
         readonly multiAz: boolean;
         readonly backupRetentionDays: number;
+        /** Create the instance from this RDS snapshot (name or ARN); undefined: an empty database. */
+        readonly snapshotIdentifier?: string;
     };
     readonly deletionProtection: boolean;
     readonly loadBalancerAccessLogs: boolean;
     readonly logRetentionDays: number;
     readonly analytics: AnalyticsConfig;
+    /** CloudWatch alarms, their SNS topic, the dashboard and the saved queries; email subscribes to the topic. */
+    readonly alarms: { readonly enabled: boolean; readonly email?: string };
 }
 
 /** One declared key of Pulumi.yaml's `config:` block. */
@@ -226,6 +230,15 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declare
 
     const analytics = parseAnalytics(raw, bool, str, bad);
 
+    const dbSnapshotIdentifier = str("dbSnapshotIdentifier");
+    // A snapshot name (automated ones are "rds:<instance>-<date>"), or a snapshot ARN (shared from another account).
+    if (dbSnapshotIdentifier && !/^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:)?(rds:)?[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$/.test(dbSnapshotIdentifier)) {
+        bad("dbSnapshotIdentifier", `expected an RDS snapshot identifier (letters, digits and single hyphens, "rds:" before automated ones) or a snapshot ARN, got "${dbSnapshotIdentifier}"`);
+    }
+    const alarmEmail = str("alarmEmail");
+    if (alarmEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) bad("alarmEmail", `expected an email address like ops@example.com, got "${alarmEmail}"`);
+    if (alarmEmail && "alarmsEnabled" in values && !bool("alarmsEnabled")) bad("alarmEmail", "only used with alarmsEnabled true: with alarms off there is no topic to subscribe to");
+
     if (problems.length > 0) throw new StackConfigError(problems);
 
     return {
@@ -251,11 +264,13 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declare
             maxAllocatedStorageGb: maxAllocated,
             multiAz: bool("dbMultiAz"),
             backupRetentionDays,
+            snapshotIdentifier: dbSnapshotIdentifier || undefined,
         },
         deletionProtection: bool("deletionProtection"),
         loadBalancerAccessLogs: bool("loadBalancerAccessLogs"),
         logRetentionDays,
         analytics,
+        alarms: { enabled: bool("alarmsEnabled"), email: alarmEmail || undefined },
     };
 }
 

@@ -52,7 +52,13 @@ const COMPUTED: Record<string, (name: string, inputs: Record<string, any>) => Re
         port: 3306,
     }),
     "aws:efs/fileSystem:FileSystem": (name) => ({ dnsName: `fs-${hex(name)}.efs.${OFFLINE_REGION}.amazonaws.com` }),
-    "aws:lb/loadBalancer:LoadBalancer": (name) => ({ dnsName: `${name}-1234567890.${OFFLINE_REGION}.elb.amazonaws.com`, zoneId: "Z32O12XQLNTSW2" }),
+    "aws:lb/loadBalancer:LoadBalancer": (name) => ({
+        dnsName: `${name}-1234567890.${OFFLINE_REGION}.elb.amazonaws.com`,
+        zoneId: "Z32O12XQLNTSW2",
+        arnSuffix: `app/${name}/${hex(name)}`,
+    }),
+    // CloudWatch names load balancers and target groups by the ends of their ARNs.
+    "aws:lb/targetGroup:TargetGroup": (name) => ({ arnSuffix: `targetgroup/${name}/${hex(name)}` }),
     "aws:ec2/instance:Instance": (name) => ({ privateIp: `10.40.${parseInt(hex(name).slice(0, 2), 16)}.10`, instanceState: "running" }),
     "aws:route53/zone:Zone": (name) => ({ zoneId: `Z${hex(name).toUpperCase()}` }),
     // DNS validation: one CNAME per name, as ACM returns them (imported certificates get none).

@@ -7,16 +7,26 @@ const arns = {
     accessPointArn: "arn:aws:elasticfilesystem:eu-west-1:123456789012:access-point/fsap-1",
     logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:/wso2-apim-ha/dev/nodes:*",
     region: "eu-west-1",
+    metricsNamespace: "wso2-apim-ha/dev/nodes",
 };
 const policy = nodeRolePolicy(arns);
 const statementWith = (action: string) => policy.Statement.find((s) => s.Action.includes(action))!;
 
-it("has no wildcard action and no wildcard resource", () => {
+it("has no wildcard action, and no wildcard resource except PutMetricData's, which a namespace condition confines", () => {
     for (const s of policy.Statement) {
         expect(s.Effect).toBe("Allow");
         expect(s.Action.filter((a) => a.includes("*"))).toEqual([]);
+        if (s.Action.includes("cloudwatch:PutMetricData")) continue;
         expect(s.Resource).not.toContain("*");
     }
+});
+
+it("publishes metrics only into the stack's own namespace, and nothing else under that statement", () => {
+    expect(statementWith("cloudwatch:PutMetricData")).toMatchObject({
+        Action: ["cloudwatch:PutMetricData"],
+        Resource: ["*"],
+        Condition: { StringEquals: { "cloudwatch:namespace": "wso2-apim-ha/dev/nodes" } },
+    });
 });
 
 it("decrypts with the stack key only on behalf of Secrets Manager in the stack's region", () => {

@@ -24,6 +24,7 @@ const STACKS = ["dev", "prod"] as const;
 const REQUIRED_OUTPUTS = [
     "portalUrl", "publisherUrl", "devportalUrl", "adminUrl", "carbonUrl", "gatewayUrl",
     "loadBalancerDnsName", "nodeInstanceIds", "databaseEndpoint", "fileSystemId", "secretArn",
+    "alarmTopicArn", "dashboardUrl",
 ];
 
 describe.each(STACKS)("the %s render", (stack) => {
@@ -124,7 +125,7 @@ describe.each(STACKS)("the %s render", (stack) => {
         for (const secret of model.ofType(T.secret)) expect(keyArns).toContain(secret.inputs.kmsKeyId);
     });
 
-    it("grants IAM permissions without wildcard actions or resources", () => {
+    it("grants IAM permissions without wildcard actions or resources (but PutMetricData's, confined to a namespace)", () => {
         const { model } = run();
         const policies = [...model.ofType(T.rolePolicy), ...model.ofType(T.policy)];
         expect(policies.length).toBeGreaterThan(0);
@@ -134,19 +135,24 @@ describe.each(STACKS)("the %s render", (stack) => {
                 const resources = [statement.Resource].flat();
                 if (statement.Effect === "Allow") {
                     expect(actions.filter((a: string) => a === "*" || a.endsWith(":*"))).toEqual([]);
-                    expect(resources).not.toContain("*");
+                    // PutMetricData has no resource type: "*" is the only resource IAM accepts for it.
+                    if (actions.length === 1 && actions[0] === "cloudwatch:PutMetricData") {
+                        expect(statement.Condition.StringEquals["cloudwatch:namespace"]).toMatch(/^wso2-apim-ha\/(dev|prod)\/nodes$/);
+                    } else {
+                        expect(resources).not.toContain("*");
+                    }
                 }
             }
         }
     });
 
-    it("lets the nodes read only this stack's secret, mount only through the access point, write only their log group", () => {
+    it("lets the nodes read only this stack's secret, mount only through the access point, write only their log group and metrics", () => {
         const { model } = run();
         const policy = model.named("wso2-node-identity-policy");
         const statements = JSON.parse(policy.inputs.policy).Statement;
         const actions = statements.flatMap((s: { Action: string[] }) => s.Action).sort();
         expect(actions).toEqual([
-            "elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "kms:Decrypt",
+            "cloudwatch:PutMetricData", "elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "kms:Decrypt",
             "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "secretsmanager:GetSecretValue",
         ]);
         const secretArn = model.ofType(T.secret)[0].outputs.arn;
@@ -156,6 +162,50 @@ describe.each(STACKS)("the %s render", (stack) => {
         expect(mount.Condition.StringEquals["elasticfilesystem:AccessPointArn"]).toBe(accessPoint.outputs.arn);
         const attachments = model.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.parent === "wso2-node-identity");
         expect(attachments.map((a) => a.inputs.policyArn)).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
+    });
+
+    it("alarms on every node, the load balancer, the database and the file system into the stack's encrypted topic, with a dashboard and saved queries", () => {
+        const { model, result } = run();
+        const [topic] = model.ofType("aws:sns/topic:Topic");
+        expect(topic.inputs.kmsMasterKeyId).toBe(model.ofType(T.kmsKey)[0].outputs.arn);
+        expect(result.outputs.alarmTopicArn).toBe(topic.outputs.arn);
+        const alarms = model.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
+        const dimensionValues = alarms.flatMap((a) => [
+            ...Object.values(a.inputs.dimensions ?? {}),
+            ...(a.inputs.metricQueries ?? []).flatMap((q: any) => Object.values(q.metric?.dimensions ?? {})),
+        ]);
+        const watched = [
+            ...model.instances().map((i) => i.id),
+            model.ofType(T.alb)[0].outputs.arnSuffix,
+            ...model.ofType(T.targetGroup).map((g) => g.outputs.arnSuffix),
+            model.ofType(T.rds)[0].inputs.identifier,
+            model.ofType(T.efs)[0].id,
+        ];
+        for (const resource of watched) expect([resource, dimensionValues.includes(resource)]).toEqual([resource, true]);
+        expect(new Set(dimensionValues)).toEqual(new Set(watched));
+        for (const alarm of alarms) expect(alarm.inputs.okActions).toEqual([topic.outputs.arn]);
+        const recovering = alarms.filter((a) => a.inputs.alarmActions.some((arn: string) => arn.endsWith(":ec2:recover")));
+        expect(recovering.map((a) => a.inputs.dimensions.InstanceId).sort()).toEqual(model.instances().map((i) => i.id).sort());
+
+        const [dashboard] = model.ofType("aws:cloudwatch/dashboard:Dashboard");
+        expect(JSON.parse(dashboard.inputs.dashboardBody).widgets.filter((w: any) => w.type === "metric")).toHaveLength(alarms.length);
+        expect(result.outputs.dashboardUrl).toContain(`#dashboards/dashboard/${dashboard.inputs.dashboardName}`);
+        const logGroup = model.named("wso2-node-identity-logs").inputs.name;
+        const queries = model.ofType("aws:cloudwatch/queryDefinition:QueryDefinition");
+        expect(queries.length).toBe(3);
+        for (const q of queries) expect(q.inputs.logGroupNames).toEqual([logGroup]);
+    });
+
+    it("lets only this account's CloudWatch alarms use the stack key, for the encrypted topic", () => {
+        const policy = JSON.parse(run().model.ofType(T.kmsKey)[0].inputs.policy);
+        expect(policy.Statement).toContainEqual({
+            Sid: "CloudWatchAlarmsPublishToEncryptedAlarmTopic",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+        });
     });
 
     it("asks the mocks nothing they do not know", () => {
