@@ -4,6 +4,7 @@ import * as zlib from "zlib";
 import { spawnSync } from "child_process";
 import { renderStack, RenderResult } from "../../scripts/render";
 import { OFFLINE_SECRET_PREFIX } from "../../lib/offline/offlineMocks";
+import { StackConfigError } from "../../lib/config/stackConfig";
 import { ProgramModel, T, filesUnder, tempRenderDir } from "./programModel";
 
 /** The two sample stacks rendered once each: the render contract, security settings, and how prod differs. */
@@ -182,17 +183,63 @@ describe("prod compared with dev", () => {
 });
 
 describe("npm run render", () => {
-    it("fails with the configuration message only, without a stack trace", () => {
-        const cli = spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/render.ts", "--stack", "no-such-stack"], {
+    it("understands npm keeping --stack=<name> for itself, and lists the stacks when that one has no file", () => {
+        // Through npm, as a newcomer types it: npm passes --stack=… on only as npm_config_stack.
+        const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("npm_config_")));
+        const cli = spawnSync("npm", ["run", "--silent", "render", "--stack=no-such-stack"], {
             cwd: path.join(__dirname, "..", ".."),
             encoding: "utf8",
+            env,
         });
-        expect(cli.status).not.toBe(0);
-        expect(cli.stderr).toContain("Pulumi.no-such-stack.yaml");
+        expect(cli.status).toBe(1);
+        expect(cli.stderr).toContain("No stack file Pulumi.no-such-stack.yaml");
+        expect(cli.stderr).toMatch(/The stacks here: .*dev \(Pulumi\.dev\.yaml\), .*prod \(Pulumi\.prod\.yaml\)/);
         expect(cli.stderr).not.toMatch(/\n\s+at /);
     });
 
     it("rejects bad configuration naming the key", async () => {
         await expect(renderStack("dev", { outDir: tempRenderDir("bad"), configOverrides: { nodeCount: 1 } })).rejects.toThrow(/nodeCount/);
+    });
+});
+
+/**
+ * The instance type is looked up in EC2 (aws.ec2.getInstanceType) before anything is built; offline, the
+ * mocks answer from a small table and fail the invoke for any other type, as EC2 does.
+ */
+describe("checks against what AWS says, before anything is built", () => {
+    async function problemsOf(configOverrides: Record<string, unknown>): Promise<{ key: string; message: string }[]> {
+        try {
+            await renderStack("dev", { outDir: tempRenderDir("instance-type"), configOverrides });
+        } catch (err) {
+            expect(err).toBeInstanceOf(StackConfigError);
+            return [...(err as StackConfigError).problems];
+        }
+        throw new Error(`expected ${JSON.stringify(configOverrides)} to be refused`);
+    }
+
+    it("refuses an instance type EC2 does not have, together with the other looked-up problems", async () => {
+        const problems = await problemsOf({
+            instanceType: "m6i.huge",
+            natGateways: undefined,
+            existingVpcId: "vpc-0123456789abcdef0",
+            existingPublicSubnetIds: ["subnet-0000000000000001a", "subnet-0000000000000001b"],
+            existingPrivateSubnetIds: ["subnet-0000000000000002a", "subnet-0000000000000003a"],
+        });
+        expect(problems).toEqual([
+            { key: "existingPrivateSubnetIds", message: expect.stringMatching(/all subnets are in eu-west-1a/) },
+            { key: "instanceType", message: expect.stringMatching(/^unknown instance type "m6i\.huge"/) },
+        ]);
+    });
+
+    it("refuses a heap the instance type's memory cannot hold", async () => {
+        expect(await problemsOf({ instanceType: "t3.large", jvmHeapSizeMb: 8192 })).toEqual([
+            { key: "jvmHeapSizeMb", message: expect.stringMatching(/^8192 MiB does not fit t3\.large \(2 vCPU, 8192 MiB of memory\): at most 6144 MiB/) },
+        ]);
+    });
+
+    it("answers for Graviton types as EC2 does, checking their memory too", async () => {
+        expect(await problemsOf({ instanceType: "t4g.small", jvmHeapSizeMb: 1024 })).toEqual([
+            { key: "instanceType", message: expect.stringMatching(/^t4g\.small \(2 vCPU, 2048 MiB of memory\) is too small/) },
+        ]);
     });
 });
