@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { spawnSync } from "child_process";
-import { renderStack, RenderResult } from "../../scripts/render";
+import { RENDER_COMMAND, renderStack, RenderOptions, RenderResult, runRenderCli } from "../../scripts/render";
+import { parseArguments, UsageError } from "../../scripts/cliArguments";
 import { OFFLINE_SECRET_PREFIX } from "../../lib/offline/offlineMocks";
 import { StackConfigError } from "../../lib/config/stackConfig";
 import { ProgramModel, T, filesUnder, tempRenderDir } from "./programModel";
@@ -241,5 +242,98 @@ describe("checks against what AWS says, before anything is built", () => {
         expect(await problemsOf({ instanceType: "t4g.small", jvmHeapSizeMb: 1024 })).toEqual([
             { key: "instanceType", message: expect.stringMatching(/^t4g\.small \(2 vCPU, 2048 MiB of memory\) is too small/) },
         ]);
+    });
+});
+
+/** `npm run render` as a newcomer types it, run in-process: each slip gets one message, and no stack trace. */
+describe("npm run render, as typed", () => {
+    interface Run {
+        code: number;
+        out: string;
+        err: string;
+    }
+
+    async function render(argv: string[], env: Record<string, string> = {}, options: RenderOptions = {}): Promise<Run> {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await runRenderCli(argv, env, { log: (l) => out.push(l), error: (l) => err.push(l) }, options);
+        return { code, out: out.join("\n"), err: err.join("\n") };
+    }
+
+    const stackOf = (argv: string[], env: Record<string, string> = {}) => {
+        const parsed = parseArguments(argv, env, RENDER_COMMAND);
+        if (parsed.help) throw new Error("unexpected help");
+        return parsed.values.stack;
+    };
+
+    const STACK_TRACE = /\n\s+at /;
+
+    describe("choosing the stack", () => {
+        it("hands a bare argument to the renderer as the stack (npm run render prod)", async () => {
+            // A stack without a file stops before rendering, and its name shows which stack the render looked for.
+            const run = await render(["qa"]);
+            expect(run.code).toBe(1);
+            expect(run.err).toMatch(/^No stack file Pulumi\.qa\.yaml/);
+        });
+
+        it.each([
+            ["no arguments", [], {}, "dev"],
+            ["--stack prod after --", ["--stack", "prod"], {}, "prod"],
+            ["--stack=prod after --", ["--stack=prod"], {}, "prod"],
+            // `npm run render --stack prod`: npm keeps --stack (as "true") and passes prod on as an argument.
+            ["npm run render --stack prod", ["prod"], { npm_config_stack: "true" }, "prod"],
+            // `npm run render --stack=prod`: npm keeps the whole option and passes nothing on.
+            ["npm run render --stack=prod", [], { npm_config_stack: "prod" }, "prod"],
+        ])("reads %s", (_label, argv, env, stack) => {
+            expect(stackOf(argv, env as Record<string, string>)).toBe(stack);
+        });
+
+        it("says where a stack read from npm's configuration came from", () => {
+            const parsed = parseArguments([], { npm_config_stack: "prod" }, RENDER_COMMAND);
+            expect(parsed.help === false && parsed.notes.join()).toContain("npm run render -- --stack prod");
+        });
+    });
+
+    describe("refusing what it cannot run, with the usage", () => {
+        it.each([
+            ["a bare --stack that npm kept for itself", [], { npm_config_stack: "true" }, /npm kept --stack for itself; put it after --: npm run render -- --stack <name>/],
+            ["an unknown option, suggesting the near one", ["--stak", "prod"], {}, /unknown option --stak \(did you mean --stack\?\)/],
+            ["an option of another tool", ["--target", "x"], {}, /unknown option --target\n/],
+            ["a second stack name", ["prod", "dev"], {}, /expected one stack, got 2: prod dev/],
+            ["--stack without a value", ["--stack"], {}, /--stack needs a value/],
+            ["two different stacks", ["--stack", "prod", "dev"], {}, /--stack given twice \("prod" and "dev"\)/],
+            ["npm's stack and another one", ["dev"], { npm_config_stack: "prod" }, /--stack given twice/],
+            ["a path instead of a stack name", ["--stack", "../Pulumi.dev.yaml"], {}, /expected a name, got "..\/Pulumi.dev.yaml"/],
+        ])("%s", async (_label, argv, env, message) => {
+            expect(() => parseArguments(argv, env as Record<string, string>, RENDER_COMMAND)).toThrow(UsageError);
+            const run = await render(argv, env as Record<string, string>);
+            expect(run.code).toBe(2);
+            expect(run.err).toMatch(message);
+            expect(run.err).toContain("Usage: npm run render -- [--stack <name>]");
+            expect(run.err).not.toMatch(STACK_TRACE);
+            expect(run.out).toBe("");
+        });
+
+        it("prints the usage on --help", async () => {
+            const run = await render(["--help"]);
+            expect(run.code).toBe(0);
+            expect(run.out).toMatch(/^Usage: npm run render -- \[--stack <name>\]\n {3}or: npm run render <name>/);
+        });
+    });
+
+    it("names the stack files that exist when the stack has none, suggesting a near one", async () => {
+        const run = await render(["--stack", "prd"]);
+        expect(run.code).toBe(1);
+        expect(run.err).toContain("No stack file Pulumi.prd.yaml");
+        expect(run.err).toMatch(/The stacks here: .*dev \(Pulumi\.dev\.yaml\), .*prod \(Pulumi\.prod\.yaml\)/);
+        expect(run.err).toContain("Did you mean prod?");
+        expect(run.err).not.toMatch(STACK_TRACE);
+    });
+
+    it("prints a configuration problem as its message alone, naming the key", async () => {
+        const run = await render(["dev"], {}, { configOverrides: { nodecount: 3 } });
+        expect(run.code).toBe(1);
+        expect(run.err).toBe("Invalid stack configuration (1 problem):\n  - nodecount: unknown key; did you mean nodeCount?");
+        expect(run.out).toBe("");
     });
 });
