@@ -4,7 +4,7 @@ import { isValidCidr, cidrPrefixLength } from "./cidr";
 import { readYamlFile } from "./configFile";
 import { closestNames, orList } from "./nameSuggestions";
 
-/** API-M versions this program knows how to configure (see ../shared/reference/wso2-apim.md). */
+/** API-M versions this program knows how to configure (their deployment.toml keys and schema scripts). */
 export const SUPPORTED_APIM_VERSIONS = ["4.5.0", "4.6.0", "4.7.0"] as const;
 export type ApimVersion = (typeof SUPPORTED_APIM_VERSIONS)[number];
 
