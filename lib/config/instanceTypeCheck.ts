@@ -2,8 +2,8 @@ import type { ConfigProblem, StackConfig } from "./stackConfig";
 
 /**
  * Memory a node needs besides the JVM heap: the JVM's own memory outside the heap (metaspace, code cache,
- * thread stacks, the embedded broker's buffers; WSO2's Helm chart gives a 2 GiB heap a 3 GiB container),
- * plus Amazon Linux, the SSM agent and the CloudWatch agent.
+ * thread stacks, the embedded broker's buffers; WSO2's API-M control-plane Helm chart gives a 2 GiB heap a
+ * 3 GiB container), plus Amazon Linux, the SSM agent and the CloudWatch agent.
  */
 export const HEAP_HEADROOM_MIB = 2048;
 
