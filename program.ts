@@ -1,14 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { StackConfig, checkExistingSubnetZones, configWarnings, placeholderChecksumKeys } from "./lib/config/stackConfig";
+import { StackConfig, StackConfigError, configWarnings, existingSubnetProblems, placeholderChecksumKeys } from "./lib/config/stackConfig";
+import { InstanceTypeLookup, instanceTypeProblems, isUnknownInstanceTypeError } from "./lib/config/instanceTypeCheck";
+import { amiArchitectureFor } from "./lib/node/nodeAmi";
 import { ApiManagerCluster } from "./components/apiManagerCluster";
 
 /** Name of the top-level component; every resource name starts with it. */
 export const CLUSTER_NAME = "wso2";
 
 /**
- * The program, given a validated configuration: warnings, the existing-VPC subnet check (before anything
- * is built), the cluster, and its stack outputs. index.ts, the offline render and the tests all call this.
+ * The program, given a validated configuration: warnings, the checks that need AWS's answers (existing
+ * subnets, the instance type; before anything is built), the cluster, and its stack outputs. index.ts,
+ * the offline render and the tests all call this.
  */
 export async function buildStack(config: StackConfig): Promise<Record<string, pulumi.Output<unknown>>> {
     for (const warning of configWarnings(config)) pulumi.log.warn(warning);
@@ -22,22 +25,46 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
         );
     }
 
-    const network = config.network;
-    if (network.mode === "existing") {
-        const ids = [...network.publicSubnetIds, ...network.privateSubnetIds];
-        const zones = await Promise.all(
-            ids.map((id) =>
-                aws.ec2
-                    // Filtering on the VPC makes a subnet of another VPC count as not found.
-                    .getSubnet({ id, vpcId: network.vpcId })
-                    .then((subnet) => [id, subnet.availabilityZone] as const)
-                    // A missing subnet is reported with the other problems, not as a provider stack trace.
-                    .catch(() => [id, undefined] as const),
-            ),
-        );
-        checkExistingSubnetZones(config, Object.fromEntries(zones));
-    }
+    // Looked up together and reported together, in one message with every bad key.
+    const [zoneOfSubnet, instanceType] = await Promise.all([existingSubnetZones(config), lookUpInstanceType(config.nodes.instanceType)]);
+    const problems = [
+        ...existingSubnetProblems(config, zoneOfSubnet),
+        ...instanceTypeProblems(config, instanceType, amiArchitectureFor(config.nodes.instanceType)),
+    ];
+    if (problems.length > 0) throw new StackConfigError(problems);
 
     const cluster = new ApiManagerCluster(CLUSTER_NAME, { config });
     return { ...cluster.outputs };
+}
+
+/** The zone of each existing subnet, undefined for one not found in the stack's VPC. */
+async function existingSubnetZones(config: StackConfig): Promise<Record<string, string | undefined>> {
+    const network = config.network;
+    if (network.mode !== "existing") return {};
+    const ids = [...network.publicSubnetIds, ...network.privateSubnetIds];
+    const zones = await Promise.all(
+        ids.map((id) =>
+            aws.ec2
+                // Filtering on the VPC makes a subnet of another VPC count as not found.
+                .getSubnet({ id, vpcId: network.vpcId })
+                .then((subnet) => [id, subnet.availabilityZone] as const)
+                // A missing subnet is reported with the other problems, not as a provider stack trace.
+                .catch(() => [id, undefined] as const),
+        ),
+    );
+    return Object.fromEntries(zones);
+}
+
+/** EC2's facts about the instance type; a type EC2 does not have fails the invoke, reported as a config problem. */
+async function lookUpInstanceType(instanceType: string): Promise<InstanceTypeLookup> {
+    try {
+        const found = await aws.ec2.getInstanceType({ instanceType });
+        return {
+            status: "found",
+            facts: { memoryMib: found.memorySize, defaultVcpus: found.defaultVcpus, architectures: found.supportedArchitectures },
+        };
+    } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        return isUnknownInstanceTypeError(reason) ? { status: "unknown" } : { status: "failed", reason };
+    }
 }

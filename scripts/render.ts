@@ -2,7 +2,7 @@
  * The offline render (see the project's render contract): runs the whole program in-process under Pulumi's
  * mocks with a stack's configuration and writes what it would create to build/render/<stack>/.
  *
- *   npm run render -- --stack prod
+ *   npm run render -- --stack prod     (or: npm run render prod)
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installOfflineMocks, OfflineRun, RecordedResource } from "../lib/offline/offlineMocks";
 import { readStackFile, PROJECT_NAME, OFFLINE_CONFIG_SECRET_PREFIX } from "../lib/config/stackFile";
 import { readStackConfig } from "../lib/config/readStackConfig";
-import { StackConfigError } from "../lib/config/stackConfig";
+import { CommandSpec, parseArguments, UsageError } from "./cliArguments";
 import { planCluster } from "../lib/plan/clusterPlan";
 import { decodeUserData, writtenFiles, WrittenFile } from "../lib/node/userDataDecoding";
 import { buildStack } from "../program";
@@ -126,37 +126,62 @@ export function resourceTree(resources: readonly RecordedResource[]): string {
     return lines.join("\n");
 }
 
-function stackArgument(argv: readonly string[]): string {
-    const i = argv.findIndex((a) => a === "--stack" || a.startsWith("--stack="));
-    if (i < 0) return "dev";
-    const value = argv[i].includes("=") ? argv[i].split("=")[1] : argv[i + 1];
-    if (!value || !/^[A-Za-z0-9._-]+$/.test(value)) throw new StackConfigError([{ key: "--stack", message: `expected a stack name, got "${value ?? ""}"` }]);
-    return value;
+export const RENDER_COMMAND: CommandSpec = {
+    command: "npm run render",
+    options: [{ name: "stack", placeholder: "name", description: "the stack whose Pulumi.<name>.yaml is rendered", default: "dev", pattern: /^[A-Za-z0-9._-]+$/, positional: true }],
+};
+
+export interface CliOutput {
+    readonly log: (line: string) => void;
+    readonly error: (line: string) => void;
 }
 
-/** A problem the user fixes in their stack file: shown as its message only. */
-function isConfigProblem(err: unknown): err is Error {
-    return pulumi.RunError.isInstance(err) || (err instanceof Error && err.message.startsWith("no stack file"));
+/**
+ * The `npm run render` command: returns the exit code. A slip (bad arguments, a missing or unreadable
+ * stack file, bad configuration) prints one message and no stack trace; anything else is a bug and shows one.
+ */
+export async function runRenderCli(
+    argv: readonly string[],
+    env: Readonly<Record<string, string | undefined>>,
+    output: CliOutput = { log: console.log, error: console.error },
+    options: RenderOptions = {},
+): Promise<number> {
+    try {
+        const started = Date.now();
+        const parsed = parseArguments(argv, env, RENDER_COMMAND);
+        if (parsed.help) {
+            output.log(parsed.text);
+            return 0;
+        }
+        for (const note of parsed.notes) output.error(`note: ${note}`);
+        const result = await renderStack(parsed.values.stack, options);
+        output.log(resourceTree(result.resources));
+        output.log(`\nOutputs:\n${JSON.stringify(result.outputs, null, 2)}`);
+        output.log(
+            `\n${result.resources.length} resources, ${result.nodes.length} nodes; wrote ${path.relative(process.cwd(), result.outDir) || "."} ` +
+                `in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
+        if (result.run.unknownCalls.length > 0) output.error(`warning: invokes the offline mocks do not know: ${result.run.unknownCalls.join(", ")}`);
+        return 0;
+    } catch (err) {
+        if (err instanceof UsageError) {
+            output.error(err.message);
+            return 2;
+        }
+        output.error(isUserProblem(err) ? err.message : err instanceof Error ? String(err.stack) : String(err));
+        return 1;
+    }
 }
 
-async function main(): Promise<void> {
-    const started = Date.now();
-    const stack = stackArgument(process.argv.slice(2));
-    const result = await renderStack(stack);
-    console.log(resourceTree(result.resources));
-    console.log(`\nOutputs:\n${JSON.stringify(result.outputs, null, 2)}`);
-    console.log(
-        `\n${result.resources.length} resources, ${result.nodes.length} nodes; wrote ${path.relative(process.cwd(), result.outDir) || "."} ` +
-            `in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-    );
-    if (result.run.unknownCalls.length > 0) console.warn(`warning: invokes the offline mocks do not know: ${result.run.unknownCalls.join(", ")}`);
+/** Stack file and configuration problems are RunErrors: the user fixes them from the message alone. */
+function isUserProblem(err: unknown): err is Error {
+    return pulumi.RunError.isInstance(err);
 }
 
 if (require.main === module) {
-    const fail = (err: unknown) => {
-        console.error(isConfigProblem(err) ? err.message : err instanceof Error ? err.stack : String(err));
+    process.on("unhandledRejection", (err) => {
+        console.error(isUserProblem(err) ? err.message : err instanceof Error ? err.stack : String(err));
         process.exit(1);
-    };
-    process.on("unhandledRejection", fail);
-    main().then(() => process.exit(0), fail);
+    });
+    runRenderCli(process.argv.slice(2), process.env).then((code) => process.exit(code));
 }

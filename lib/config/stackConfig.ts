@@ -1,10 +1,10 @@
-import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
 import { RunError, type Input } from "@pulumi/pulumi";
 import { isValidCidr, cidrPrefixLength } from "./cidr";
+import { readYamlFile } from "./configFile";
+import { closestNames, orList } from "./nameSuggestions";
 
-/** API-M versions this program knows how to configure (see ../shared/reference/wso2-apim.md). */
+/** API-M versions this program knows how to configure (their deployment.toml keys and schema scripts). */
 export const SUPPORTED_APIM_VERSIONS = ["4.5.0", "4.6.0", "4.7.0"] as const;
 export type ApimVersion = (typeof SUPPORTED_APIM_VERSIONS)[number];
 
@@ -106,8 +106,20 @@ export const PROJECT_FILE = path.join(__dirname, "..", "..", "Pulumi.yaml");
 
 /** The `config:` block of Pulumi.yaml: the one place each key's type and default is written. */
 export function readDeclaredKeys(projectFile: string = PROJECT_FILE): Record<string, DeclaredKey> {
-    const project = YAML.parse(fs.readFileSync(projectFile, "utf8")) as { config?: Record<string, DeclaredKey> };
-    return project.config ?? {};
+    const project = readYamlFile(projectFile) as { config?: Record<string, DeclaredKey> } | null;
+    return project?.config ?? {};
+}
+
+/** Keys of the AWS provider that newcomers set without their `aws:` namespace. */
+const PROVIDER_KEYS: Readonly<Record<string, string>> = { region: "aws:region", profile: "aws:profile", defaultTags: "aws:defaultTags" };
+
+/** Why a key is not one of the project's, and which declared key it probably meant. */
+function unknownKeyMessage(key: string, declared: readonly string[]): string {
+    const provider = PROVIDER_KEYS[key];
+    if (provider) return `not a key of this project; did you mean the AWS provider's ${provider} (\`pulumi config set ${provider} …\`)?`;
+    const near = closestNames(key, declared);
+    if (near.length > 0) return `unknown key; did you mean ${orList(near)}?`;
+    return "unknown key: Pulumi.yaml declares no such key (README, Configuration, lists every key)";
 }
 
 export function gaDistributionUrl(version: string): string {
@@ -135,7 +147,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declare
     const isSet = (key: string) => raw[key] !== undefined && raw[key] !== "" && !(Array.isArray(raw[key]) && (raw[key] as unknown[]).length === 0);
 
     for (const key of Object.keys(raw)) {
-        if (!(key in declared)) bad(key, `unknown key; the project declares: ${Object.keys(declared).sort().join(", ")}`);
+        if (!(key in declared)) bad(key, unknownKeyMessage(key, Object.keys(declared)));
     }
 
     // Coerce each declared key to its type, falling back to the Pulumi.yaml default.
@@ -294,11 +306,14 @@ export function configWarnings(config: StackConfig): string[] {
 }
 
 /** Existing subnets, as looked up in AWS, must spread over at least two zones for each tier. */
-export function checkExistingSubnetZones(
-    config: StackConfig,
-    zoneOfSubnet: Readonly<Record<string, string | undefined>>,
-): void {
-    if (config.network.mode !== "existing") return;
+export function checkExistingSubnetZones(config: StackConfig, zoneOfSubnet: Readonly<Record<string, string | undefined>>): void {
+    const problems = existingSubnetProblems(config, zoneOfSubnet);
+    if (problems.length > 0) throw new StackConfigError(problems);
+}
+
+/** The problems checkExistingSubnetZones raises, for reporting together with other looked-up facts. */
+export function existingSubnetProblems(config: StackConfig, zoneOfSubnet: Readonly<Record<string, string | undefined>>): ConfigProblem[] {
+    if (config.network.mode !== "existing") return [];
     const problems: ConfigProblem[] = [];
     for (const [key, ids] of [
         ["existingPublicSubnetIds", config.network.publicSubnetIds],
@@ -311,7 +326,7 @@ export function checkExistingSubnetZones(
             problems.push({ key, message: `all subnets are in ${[...zones].join(", ")}; expected subnets in at least two availability zones` });
         }
     }
-    if (problems.length > 0) throw new StackConfigError(problems);
+    return problems;
 }
 
 function coerce(value: unknown, type: DeclaredKey["type"]): unknown {
@@ -352,8 +367,15 @@ function parseNetwork(
     const publicSubnetIds = (values.existingPublicSubnetIds as string[]) ?? [];
     const privateSubnetIds = (values.existingPrivateSubnetIds as string[]) ?? [];
     if (vpcId) {
+        // Refused rather than ignored: a stack file that sets them reads as if the stack built that VPC.
         const conflicting = ["vpcCidr", "availabilityZoneCount", "natGateways"].filter(isSet);
-        if (conflicting.length > 0) bad("existingVpcId", `conflicts with ${conflicting.join(", ")}: choose a new VPC or an existing one, not both`);
+        if (conflicting.length > 0) {
+            bad(
+                "existingVpcId",
+                `conflicts with ${conflicting.join(", ")}: those keys shape the VPC the stack would create, and with existingVpcId it creates ` +
+                    "no VPC, subnets or NAT gateways. Remove them from the stack file (the existing private subnets need their own route to the internet)",
+            );
+        }
         if (!/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) bad("existingVpcId", `expected a VPC id like vpc-0123456789abcdef0, got "${vpcId}"`);
         for (const [key, ids] of [["existingPublicSubnetIds", publicSubnetIds], ["existingPrivateSubnetIds", privateSubnetIds]] as const) {
             const malformed = ids.filter((id) => !/^subnet-[0-9a-f]{8,17}$/.test(id));

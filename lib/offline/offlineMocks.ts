@@ -136,11 +136,43 @@ function callResult(token: string, inputs: Record<string, any>): Record<string, 
             return { json: JSON.stringify({ Version: "2012-10-17", Statement: inputs.statements ?? [] }), id: "policy" };
         case "aws:elb/getServiceAccount:getServiceAccount":
             return { arn: "arn:aws:iam::156460612806:root", id: "156460612806" };
+        case "aws:ec2/getInstanceType:getInstanceType": {
+            const known = INSTANCE_TYPES[String(inputs.instanceType)];
+            if (!known) throw unknownInstanceType(String(inputs.instanceType));
+            return { id: inputs.instanceType, instanceType: inputs.instanceType, defaultVcpus: known.vcpus, memorySize: known.memoryMib, supportedArchitectures: known.architectures };
+        }
         case "aws:ec2/getVpc:getVpc":
             return { id: inputs.id ?? "vpc-offline", cidrBlock: "10.60.0.0/16", enableDnsSupport: true, enableDnsHostnames: true };
         default:
             return undefined;
     }
+}
+
+/**
+ * EC2's answer for the instance types the stacks and tests use, and common sizes around them
+ * (DescribeInstanceTypes: default vCPUs, memory in MiB, architectures).
+ */
+const INSTANCE_TYPES: Readonly<Record<string, { vcpus: number; memoryMib: number; architectures: string[] }>> = (() => {
+    const table: Record<string, { vcpus: number; memoryMib: number; architectures: string[] }> = {};
+    const family = (names: string[], architectures: string[], sizes: [string, number, number][]) => {
+        for (const name of names) for (const [size, vcpus, memoryMib] of sizes) table[`${name}.${size}`] = { vcpus, memoryMib, architectures };
+    };
+    const general: [string, number, number][] = [["large", 2, 8192], ["xlarge", 4, 16384], ["2xlarge", 8, 32768], ["4xlarge", 16, 65536]];
+    family(["m6i", "m7i"], ["x86_64"], general);
+    family(["m6g", "m7g"], ["arm64"], general);
+    family(["r6i"], ["x86_64"], [["large", 2, 16384], ["xlarge", 4, 32768], ["2xlarge", 8, 65536]]);
+    family(["c6i"], ["x86_64"], [["large", 2, 4096], ["xlarge", 4, 8192], ["2xlarge", 8, 16384]]);
+    const burstable: [string, number, number][] = [["small", 2, 2048], ["medium", 2, 4096], ["large", 2, 8192], ["xlarge", 4, 16384], ["2xlarge", 8, 32768]];
+    family(["t3"], ["x86_64"], burstable);
+    family(["t4g"], ["arm64"], burstable);
+    table["mac2.metal"] = { vcpus: 8, memoryMib: 16384, architectures: ["arm64_mac"] };
+    return table;
+})();
+
+/** An invoke failure shaped like the engine's (the SDK reads `details`), with EC2's error code for an unknown type. */
+function unknownInstanceType(instanceType: string): Error {
+    const message = `invoking aws:ec2/getInstanceType:getInstanceType: api error InvalidInstanceType: The following supplied instance types do not exist: [${instanceType}]`;
+    return Object.assign(new Error(message), { details: message });
 }
 
 /** URN → resource name: the part after the last "::". */

@@ -98,7 +98,7 @@ describe("stack configuration", () => {
         ["an admin name that breaks the AMQP URL", { adminUsername: "admin@corp" }, "adminUsername", /letters, digits/],
         ["a malformed AMI id", { amiId: "al2023" }, "amiId", /ami-/],
         ["a boolean that is not one", { dbMultiAz: "yes" }, "dbMultiAz", /boolean/],
-        ["a misspelt key", { nodecount: 3 }, "nodecount", /unknown key/],
+        ["a misspelt key", { nodecount: 3 }, "nodecount", /^unknown key; did you mean nodeCount\?$/],
         ["a missing required key", { portalHostName: undefined }, "portalHostName", /required/],
     ];
 
@@ -162,6 +162,50 @@ describe("stack configuration", () => {
                 }),
             ).not.toThrow();
         });
+    });
+
+    describe("a key that is not the project's", () => {
+        const messageFor = (key: string) => problemsOf({ [key]: "x" }).find((p) => p.key === key)!.message;
+
+        it.each([
+            ["nodecount", "nodeCount"],
+            ["instancetype", "instanceType"],
+            ["jvmHeapSize", "jvmHeapSizeMb"],
+            ["dbMultiAZ", "dbMultiAz"],
+            ["vpcId", "existingVpcId"],
+            ["certficateMode", "certificateMode"],
+        ])("suggests the declared key for %s", (key, meant) => {
+            expect(messageFor(key)).toBe(`unknown key; did you mean ${meant}?`);
+        });
+
+        it("suggests every near key when several are near", () => {
+            expect(messageFor("sha256")).toBe("unknown key; did you mean distributionSha256 or mysqlConnectorSha256?");
+        });
+
+        it("points an AWS provider key set without its namespace at the provider's", () => {
+            expect(messageFor("region")).toMatch(/did you mean the AWS provider's aws:region/);
+        });
+
+        it("points at the list of keys instead of printing all of them when nothing is near", () => {
+            const message = messageFor("frobnicate");
+            expect(message).toBe("unknown key: Pulumi.yaml declares no such key (README, Configuration, lists every key)");
+        });
+    });
+
+    it("explains why an existing VPC refuses the new-VPC keys a copied stack file carries", () => {
+        // Pulumi.dev.yaml plus an existing VPC: its natGateways line is what stops it.
+        const devWithExistingVpc: Record<string, unknown> = {
+            ...readStackFile("dev").projectConfig,
+            existingVpcId: "vpc-0123456789abcdef0",
+            existingPublicSubnetIds: ["subnet-0000000a", "subnet-0000000b"],
+            existingPrivateSubnetIds: ["subnet-0000000c", "subnet-0000000d"],
+        };
+        const problems = problemsOf({}, devWithExistingVpc);
+        expect(problems).toHaveLength(1);
+        expect(problems[0].key).toBe("existingVpcId");
+        expect(problems[0].message).toMatch(/^conflicts with natGateways: .*creates no VPC, subnets or NAT gateways\. Remove them from the stack file/);
+        const { natGateways: _removed, ...fixed } = devWithExistingVpc;
+        expect(parseStackConfig(fixed).network.mode).toBe("existing");
     });
 
     it("warns about the sample stacks' placeholder checksums and self-signed certificates", () => {

@@ -2,8 +2,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { spawnSync } from "child_process";
-import { renderStack, RenderResult } from "../../scripts/render";
+import { RENDER_COMMAND, renderStack, RenderOptions, RenderResult, runRenderCli } from "../../scripts/render";
+import { parseArguments, UsageError } from "../../scripts/cliArguments";
 import { OFFLINE_SECRET_PREFIX } from "../../lib/offline/offlineMocks";
+import { StackConfigError } from "../../lib/config/stackConfig";
 import { ProgramModel, T, filesUnder, tempRenderDir } from "./programModel";
 
 /** The two sample stacks rendered once each: the render contract, security settings, and how prod differs. */
@@ -271,17 +273,156 @@ describe("prod compared with dev", () => {
 });
 
 describe("npm run render", () => {
-    it("fails with the configuration message only, without a stack trace", () => {
-        const cli = spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/render.ts", "--stack", "no-such-stack"], {
+    it("understands npm keeping --stack=<name> for itself, and lists the stacks when that one has no file", () => {
+        // Through npm, as a newcomer types it: npm passes --stack=… on only as npm_config_stack.
+        const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("npm_config_")));
+        const cli = spawnSync("npm", ["run", "--silent", "render", "--stack=no-such-stack"], {
             cwd: path.join(__dirname, "..", ".."),
             encoding: "utf8",
+            env,
         });
-        expect(cli.status).not.toBe(0);
-        expect(cli.stderr).toContain("Pulumi.no-such-stack.yaml");
+        expect(cli.status).toBe(1);
+        expect(cli.stderr).toContain("No stack file Pulumi.no-such-stack.yaml");
+        expect(cli.stderr).toMatch(/The stacks here: .*dev \(Pulumi\.dev\.yaml\), .*prod \(Pulumi\.prod\.yaml\)/);
         expect(cli.stderr).not.toMatch(/\n\s+at /);
     });
 
     it("rejects bad configuration naming the key", async () => {
         await expect(renderStack("dev", { outDir: tempRenderDir("bad"), configOverrides: { nodeCount: 1 } })).rejects.toThrow(/nodeCount/);
+    });
+});
+
+/**
+ * The instance type is looked up in EC2 (aws.ec2.getInstanceType) before anything is built; offline, the
+ * mocks answer from a small table and fail the invoke for any other type, as EC2 does.
+ */
+describe("checks against what AWS says, before anything is built", () => {
+    async function problemsOf(configOverrides: Record<string, unknown>): Promise<{ key: string; message: string }[]> {
+        try {
+            await renderStack("dev", { outDir: tempRenderDir("instance-type"), configOverrides });
+        } catch (err) {
+            expect(err).toBeInstanceOf(StackConfigError);
+            return [...(err as StackConfigError).problems];
+        }
+        throw new Error(`expected ${JSON.stringify(configOverrides)} to be refused`);
+    }
+
+    it("refuses an instance type EC2 does not have, together with the other looked-up problems", async () => {
+        const problems = await problemsOf({
+            instanceType: "m6i.huge",
+            natGateways: undefined,
+            existingVpcId: "vpc-0123456789abcdef0",
+            existingPublicSubnetIds: ["subnet-0000000000000001a", "subnet-0000000000000001b"],
+            existingPrivateSubnetIds: ["subnet-0000000000000002a", "subnet-0000000000000003a"],
+        });
+        expect(problems).toEqual([
+            { key: "existingPrivateSubnetIds", message: expect.stringMatching(/all subnets are in eu-west-1a/) },
+            { key: "instanceType", message: expect.stringMatching(/^unknown instance type "m6i\.huge"/) },
+        ]);
+    });
+
+    it("refuses a heap the instance type's memory cannot hold", async () => {
+        expect(await problemsOf({ instanceType: "t3.large", jvmHeapSizeMb: 8192 })).toEqual([
+            { key: "jvmHeapSizeMb", message: expect.stringMatching(/^8192 MiB does not fit t3\.large \(2 vCPU, 8192 MiB of memory\): at most 6144 MiB/) },
+        ]);
+    });
+
+    it("answers for Graviton types as EC2 does, checking their memory too", async () => {
+        expect(await problemsOf({ instanceType: "t4g.small", jvmHeapSizeMb: 1024 })).toEqual([
+            { key: "instanceType", message: expect.stringMatching(/^t4g\.small \(2 vCPU, 2048 MiB of memory\) is too small/) },
+        ]);
+    });
+});
+
+/** `npm run render` as a newcomer types it, run in-process: each slip gets one message, and no stack trace. */
+describe("npm run render, as typed", () => {
+    interface Run {
+        code: number;
+        out: string;
+        err: string;
+    }
+
+    async function render(argv: string[], env: Record<string, string> = {}, options: RenderOptions = {}): Promise<Run> {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await runRenderCli(argv, env, { log: (l) => out.push(l), error: (l) => err.push(l) }, options);
+        return { code, out: out.join("\n"), err: err.join("\n") };
+    }
+
+    const stackOf = (argv: string[], env: Record<string, string> = {}) => {
+        const parsed = parseArguments(argv, env, RENDER_COMMAND);
+        if (parsed.help) throw new Error("unexpected help");
+        return parsed.values.stack;
+    };
+
+    const STACK_TRACE = /\n\s+at /;
+
+    describe("choosing the stack", () => {
+        it("hands a bare argument to the renderer as the stack (npm run render prod)", async () => {
+            // A stack without a file stops before rendering, and its name shows which stack the render looked for.
+            const run = await render(["qa"]);
+            expect(run.code).toBe(1);
+            expect(run.err).toMatch(/^No stack file Pulumi\.qa\.yaml/);
+        });
+
+        it.each([
+            ["no arguments", [], {}, "dev"],
+            ["--stack prod after --", ["--stack", "prod"], {}, "prod"],
+            ["--stack=prod after --", ["--stack=prod"], {}, "prod"],
+            // `npm run render --stack prod`: npm keeps --stack (as "true") and passes prod on as an argument.
+            ["npm run render --stack prod", ["prod"], { npm_config_stack: "true" }, "prod"],
+            // `npm run render --stack=prod`: npm keeps the whole option and passes nothing on.
+            ["npm run render --stack=prod", [], { npm_config_stack: "prod" }, "prod"],
+        ])("reads %s", (_label, argv, env, stack) => {
+            expect(stackOf(argv, env as Record<string, string>)).toBe(stack);
+        });
+
+        it("says where a stack read from npm's configuration came from", () => {
+            const parsed = parseArguments([], { npm_config_stack: "prod" }, RENDER_COMMAND);
+            expect(parsed.help === false && parsed.notes.join()).toContain("npm run render -- --stack prod");
+        });
+    });
+
+    describe("refusing what it cannot run, with the usage", () => {
+        it.each([
+            ["a bare --stack that npm kept for itself", [], { npm_config_stack: "true" }, /npm kept --stack for itself; put it after --: npm run render -- --stack <name>/],
+            ["an unknown option, suggesting the near one", ["--stak", "prod"], {}, /unknown option --stak \(did you mean --stack\?\)/],
+            ["an option of another tool", ["--target", "x"], {}, /unknown option --target\n/],
+            ["a second stack name", ["prod", "dev"], {}, /expected one stack, got 2: prod dev/],
+            ["--stack without a value", ["--stack"], {}, /--stack needs a value/],
+            ["two different stacks", ["--stack", "prod", "dev"], {}, /--stack given twice \("prod" and "dev"\)/],
+            ["npm's stack and another one", ["dev"], { npm_config_stack: "prod" }, /--stack given twice/],
+            ["a path instead of a stack name", ["--stack", "../Pulumi.dev.yaml"], {}, /expected a name, got "..\/Pulumi.dev.yaml"/],
+        ])("%s", async (_label, argv, env, message) => {
+            expect(() => parseArguments(argv, env as Record<string, string>, RENDER_COMMAND)).toThrow(UsageError);
+            const run = await render(argv, env as Record<string, string>);
+            expect(run.code).toBe(2);
+            expect(run.err).toMatch(message);
+            expect(run.err).toContain("Usage: npm run render -- [--stack <name>]");
+            expect(run.err).not.toMatch(STACK_TRACE);
+            expect(run.out).toBe("");
+        });
+
+        it("prints the usage on --help", async () => {
+            const run = await render(["--help"]);
+            expect(run.code).toBe(0);
+            expect(run.out).toMatch(/^Usage: npm run render -- \[--stack <name>\]\n {3}or: npm run render <name>/);
+        });
+    });
+
+    it("names the stack files that exist when the stack has none, suggesting a near one", async () => {
+        const run = await render(["--stack", "prd"]);
+        expect(run.code).toBe(1);
+        expect(run.err).toContain("No stack file Pulumi.prd.yaml");
+        expect(run.err).toMatch(/The stacks here: .*dev \(Pulumi\.dev\.yaml\), .*prod \(Pulumi\.prod\.yaml\)/);
+        expect(run.err).toContain("Did you mean prod?");
+        expect(run.err).not.toMatch(STACK_TRACE);
+    });
+
+    it("prints a configuration problem as its message alone, naming the key", async () => {
+        const run = await render(["dev"], {}, { configOverrides: { nodecount: 3 } });
+        expect(run.code).toBe(1);
+        expect(run.err).toBe("Invalid stack configuration (1 problem):\n  - nodecount: unknown key; did you mean nodeCount?");
+        expect(run.out).toBe("");
     });
 });
