@@ -54,6 +54,7 @@ export interface RenderResult {
 /** Runs the program for one stack under the offline mocks and writes the render contract's files. */
 export async function renderStack(stackName = "dev", options: RenderOptions = {}): Promise<RenderResult> {
     const outDir = options.outDir ?? path.join(PROJECT_DIR, "build", "render", stackName);
+    checkRenderFolder(outDir);
     const stackFile = readStackFile(stackName, PROJECT_DIR);
     const allConfig: Record<string, string> = { ...stackFile.allConfig };
     for (const [key, value] of Object.entries(options.configOverrides ?? {})) {
@@ -100,11 +101,15 @@ export async function renderStack(stackName = "dev", options: RenderOptions = {}
     return { outDir, run, resources, outputs, nodes, architecture, cost };
 }
 
-/** Empties a render folder; anything else (a typo'd --out, the project itself) is left alone. */
-function emptyRenderFolder(outDir: string): void {
+/** Only a missing or empty folder, or a previous render, may be emptied; anything else is left alone. */
+function checkRenderFolder(outDir: string): void {
     if (fs.existsSync(outDir) && fs.readdirSync(outDir).length > 0 && !fs.existsSync(path.join(outDir, "resources.json"))) {
         throw new Error(`refusing to empty ${outDir}: it is not empty and holds no previous render (resources.json)`);
     }
+}
+
+function emptyRenderFolder(outDir: string): void {
+    checkRenderFolder(outDir);
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(outDir, { recursive: true });
 }

@@ -68,6 +68,10 @@ const RESTARTING_INPUTS: Readonly<Record<string, string>> = {
     instanceType: "the instance type changed (stop, resize, start)",
 };
 
+/** A rewritten file is reported as such rather than diffed for seconds. */
+const PATCH_TIMEOUT_MS = 1000;
+const lineCount = (text: string) => (text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0));
+
 const key = (r: ResourceRef) => `${r.type}::${r.name}`;
 
 export function diffRenders(base: RenderSnapshot, head: RenderSnapshot): RenderDiff {
@@ -149,9 +153,16 @@ function fileChanges(before: ReadonlyMap<string, string> | undefined, after: Rea
         const b = after.get(path);
         if (a === b) continue;
         const status = a === undefined ? "added" : b === undefined ? "removed" : "changed";
-        const patch = createPatch(path, maskText(a ?? ""), maskText(b ?? ""), "base", "change", { context: 3 });
+        const [oldText, newText] = [maskText(a ?? ""), maskText(b ?? "")];
+        const patch = createPatch(path, oldText, newText, "base", "change", { context: 3, timeout: PATCH_TIMEOUT_MS });
         // Drop createPatch's "Index:" and "====" preamble; keep the ---/+++ header and hunks.
-        changes.push({ path, status, patch: patch.slice(patch.indexOf("--- ")) });
+        changes.push({
+            path,
+            status,
+            patch: patch
+                ? patch.slice(patch.indexOf("--- "))
+                : `--- ${path}\tbase\n+++ ${path}\tchange\n(rewritten: ${lineCount(oldText)} → ${lineCount(newText)} lines, too different to diff line by line)\n`,
+        });
     }
     return changes;
 }
