@@ -13,10 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { spawnSync } from "child_process";
-import * as pulumi from "@pulumi/pulumi";
-import { renderStack } from "./render";
 import { readStackFile } from "../lib/config/stackFile";
-import { OFFLINE_REGION } from "../lib/offline/offlineMocks";
 import { readRenderFolder, RenderSnapshot, EMPTY_SNAPSHOT } from "../lib/review/renderSnapshot";
 import { diffRenders } from "../lib/review/renderDiff";
 import { monthlyCost } from "../lib/review/monthlyCost";
@@ -37,7 +34,7 @@ export interface RenderDiffOptions {
     readonly headDir?: string;
     /** Default build/review/<stack>.md. */
     readonly out?: string;
-    /** The repository holding `against`; default this checkout. */
+    /** The checkout under review: it holds `against` and the stack file; default this checkout. */
     readonly repoDir?: string;
 }
 
@@ -48,9 +45,19 @@ export async function runRenderDiff(options: RenderDiffOptions): Promise<{ markd
     const { stack } = options;
     if (!options.against === !options.baseDir) throw new RenderDiffError(`give either --against <git ref> or --base-dir <render folder>\n${USAGE}`);
 
-    const headDir = options.headDir ?? (await renderStack(stack)).outDir;
+    const repoDir = options.repoDir ?? PROJECT_DIR;
+    // The program and the Pulumi SDK load only when needed, so argument mistakes are answered at once.
+    const { OFFLINE_REGION } = await import("../lib/offline/offlineMocks");
+    const regionOf = (dir: string) => {
+        try {
+            return readStackFile(stack, dir).region ?? OFFLINE_REGION;
+        } catch {
+            return OFFLINE_REGION;
+        }
+    };
+    const headDir = options.headDir ?? (await (await import("./render")).renderStack(stack)).outDir;
     const head = readRenderFolder(headDir);
-    const headRegion = regionOf(stack, PROJECT_DIR);
+    const headRegion = regionOf(repoDir);
 
     let base: RenderSnapshot;
     let baseRegion = headRegion;
@@ -59,7 +66,7 @@ export async function runRenderDiff(options: RenderDiffOptions): Promise<{ markd
         base = readRenderFolder(options.baseDir);
         baseLabel = `\`${options.baseDir}\``;
     } else {
-        const rendered = renderAtRef(stack, options.against!, options.repoDir ?? PROJECT_DIR);
+        const rendered = renderAtRef(stack, options.against!, repoDir);
         base = rendered.snapshot;
         baseRegion = rendered.region ?? headRegion;
         baseLabel = `\`${options.against}\` (${rendered.commit.slice(0, 7)})${rendered.snapshot === EMPTY_SNAPSHOT ? `, where stack ${stack} did not exist` : ""}`;
@@ -81,22 +88,14 @@ export async function runRenderDiff(options: RenderDiffOptions): Promise<{ markd
     return { markdown, out };
 }
 
-function regionOf(stack: string, dir: string): string {
-    try {
-        return readStackFile(stack, dir).region ?? OFFLINE_REGION;
-    } catch {
-        return OFFLINE_REGION;
-    }
-}
-
 function git(args: string[], cwd: string): string {
     const run = spawnSync("git", args, { cwd, encoding: "utf8" });
     if (run.status !== 0) throw new RenderDiffError(`git ${args.join(" ")} failed: ${(run.stderr || run.stdout).trim()}`);
     return run.stdout.trim();
 }
 
-/** Renders `stack` as of `ref`, with that commit's own render script, in a temporary worktree. */
-function renderAtRef(stack: string, ref: string, repoDir: string): { snapshot: RenderSnapshot; region?: string; commit: string } {
+/** Renders `stack` as of `ref`, with that commit's own render script, in a temporary worktree (removed again). */
+function renderAtRef(stack: string, ref: string, repoDir: string): { snapshot: RenderSnapshot; commit: string; region?: string } {
     const resolved = spawnSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { cwd: repoDir, encoding: "utf8" });
     if (resolved.status !== 0) throw new RenderDiffError(`unknown git ref "${ref}" in ${repoDir} (in CI, fetch it first: git fetch origin <branch>)`);
     const commit = resolved.stdout.trim();
@@ -114,7 +113,7 @@ function renderAtRef(stack: string, ref: string, repoDir: string): { snapshot: R
         if (render.status !== 0) {
             throw new RenderDiffError(`the render of ${stack} at ${ref} (${commit.slice(0, 7)}) failed:\n${(render.stderr || render.stdout).trim().split("\n").slice(-20).join("\n")}`);
         }
-        return { snapshot: readRenderFolder(path.join(checkout, "build", "render", stack)), region: regionOf(stack, checkout), commit };
+        return { snapshot: readRenderFolder(path.join(checkout, "build", "render", stack)), commit, region: readStackFile(stack, checkout).region };
     } finally {
         spawnSync("git", ["worktree", "remove", "--force", checkout], { cwd: repoDir });
         fs.rmSync(temp, { recursive: true, force: true });
@@ -147,7 +146,10 @@ function parseCommandLine(argv: string[]): RenderDiffOptions {
 
 if (require.main === module) {
     const fail = (err: unknown) => {
-        const known = err instanceof RenderDiffError || pulumi.RunError.isInstance(err) || (err instanceof Error && err.message.startsWith("no stack file"));
+        const known =
+            err instanceof RenderDiffError ||
+            (err instanceof Error && err.message.startsWith("no stack file")) ||
+            (!(err instanceof RenderDiffError) && (require("@pulumi/pulumi") as typeof import("@pulumi/pulumi")).RunError.isInstance(err));
         console.error(known ? (err as Error).message : err instanceof Error ? err.stack : String(err));
         process.exit(1);
     };
