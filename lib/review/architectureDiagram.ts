@@ -82,7 +82,7 @@ export function architectureFlowchart(resources: readonly RenderedResource[]): F
     const network: FlowGroup = {
         kind: "group",
         id: "vpc",
-        label: vpc ? `VPC ${vpc.inputs.cidrBlock ?? ""}` : "existing VPC",
+        label: vpc ? `VPC ${vpc.inputs.cidrBlock ?? ""}` : `existing VPC ${of(T.targetGroup)[0]?.inputs.vpcId ?? ""}`.trim(),
         children: [
             { kind: "group", id: "public_tier", label: "public subnets", children: publicTier },
             { kind: "group", id: "private_tier", label: "private subnets", children: privateTier },
