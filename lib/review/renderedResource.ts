@@ -21,12 +21,3 @@ export function isSecretWrapper(value: unknown): value is { value: unknown } {
     return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIGNATURE_KEY] === SECRET_SIGNATURE;
 }
 
-/** The value inside a secret wrapper (recursively), so the review code reads what AWS would receive. */
-export function unwrapSecrets(value: unknown): unknown {
-    if (isSecretWrapper(value)) return unwrapSecrets(value.value);
-    if (Array.isArray(value)) return value.map(unwrapSecrets);
-    if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
-    }
-    return value;
-}
