@@ -1,0 +1,231 @@
+import PRICE_TABLE from "./prices.json";
+import type { RenderedResource } from "./renderedResource";
+import { USAGE_ASSUMPTIONS, UsageAssumptions } from "./usageAssumptions";
+
+/**
+ * The monthly on-demand cost of what a render records: each priced resource becomes a line (identical
+ * ones are summed), so the estimate follows the configuration (node count and type, Multi-AZ, NAT
+ * gateways, retention, endpoints, alarms) without re-reading it.
+ */
+
+/** One region's prices (USD), as in lib/review/prices.json. */
+export interface RegionPrices {
+    readonly ec2InstanceHour: Readonly<Record<string, number>>;
+    readonly ebsGp3GbMonth: number;
+    readonly cloudwatchMetricMonth: number;
+    /** Single-AZ; a Multi-AZ deployment (one standby) costs rdsMultiAzFactor times as much. */
+    readonly rdsMysqlSingleAzHour: Readonly<Record<string, number>>;
+    readonly rdsMultiAzFactor: number;
+    readonly rdsGp3SingleAzGbMonth: number;
+    readonly rdsGp3MultiAzGbMonth: number;
+    readonly rdsBackupGbMonth: number;
+    readonly natGatewayHour: number;
+    readonly natGatewayGb: number;
+    readonly publicIpv4Hour: number;
+    readonly albHour: number;
+    readonly albLcuHour: number;
+    readonly efsStandardGbMonth: number;
+    readonly logsIngestGb: number;
+    readonly logsStorageGbMonth: number;
+    readonly kmsKeyMonth: number;
+    readonly secretMonth: number;
+    readonly route53HostedZoneMonth: number;
+    readonly interfaceEndpointAzHour: number;
+    readonly interfaceEndpointGb: number;
+    readonly alarmMonth: number;
+    readonly highResolutionAlarmMonth: number;
+    readonly compositeAlarmMonth: number;
+    readonly dashboardMonth: number;
+    readonly s3StandardGbMonth: number;
+}
+
+export interface PriceTable {
+    readonly currency: string;
+    readonly recorded: string;
+    readonly regions: Readonly<Record<string, RegionPrices>>;
+}
+
+export interface CostLine {
+    /** What is charged, e.g. "EC2 t3.large". Lines with the same item are summed. */
+    readonly item: string;
+    readonly quantity: number;
+    /** Unit of the quantity: "h", "GB-month", "month". */
+    readonly unit: string;
+    /** Undefined when the table has no price for it: the line is shown as "no price" and left out of the total. */
+    readonly unitPriceUsd?: number;
+    readonly monthlyUsd?: number;
+    /** The assumption behind the quantity, or why there is no price. */
+    readonly note?: string;
+}
+
+export interface CostEstimate {
+    readonly region: string;
+    readonly currency: string;
+    /** Date the prices were recorded. */
+    readonly recorded: string;
+    readonly lines: CostLine[];
+    /** Sum of the priced lines. */
+    readonly totalUsd: number;
+    /** Items without a price (the total leaves them out). */
+    readonly unpriced: string[];
+}
+
+export const DEFAULT_PRICES: PriceTable = PRICE_TABLE;
+
+const T = {
+    instance: "aws:ec2/instance:Instance",
+    rds: "aws:rds/instance:Instance",
+    nat: "aws:ec2/natGateway:NatGateway",
+    eip: "aws:ec2/eip:Eip",
+    lb: "aws:lb/loadBalancer:LoadBalancer",
+    efs: "aws:efs/fileSystem:FileSystem",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    kmsKey: "aws:kms/key:Key",
+    secret: "aws:secretsmanager/secret:Secret",
+    zone: "aws:route53/zone:Zone",
+    endpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
+    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    compositeAlarm: "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+    dashboard: "aws:cloudwatch/dashboard:Dashboard",
+    buckets: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
+} as const;
+
+/** Monthly cost of the recorded resources in `region`, priced from `prices`. */
+export function monthlyCost(
+    resources: readonly RenderedResource[],
+    region: string,
+    prices: PriceTable = DEFAULT_PRICES,
+    usage: UsageAssumptions = USAGE_ASSUMPTIONS,
+): CostEstimate {
+    const p: Partial<RegionPrices> = prices.regions[region] ?? {};
+    const noRegion = prices.regions[region] === undefined ? `no prices for region ${region} in lib/review/prices.json` : undefined;
+    const lines = new Map<string, { quantity: number; unit: string; unitPriceUsd?: number; note?: string }>();
+    /** `note` states an assumption; `missing` says what has no price when the price is undefined. */
+    const add = (item: string, quantity: number, unit: string, unitPriceUsd: number | undefined, note?: string, missing?: string) => {
+        const line = lines.get(item);
+        if (line) line.quantity += quantity;
+        else lines.set(item, { quantity, unit, unitPriceUsd, note: unitPriceUsd === undefined ? (noRegion ?? missing ?? note) : note });
+    };
+    const of = (type: string) => resources.filter((r) => r.type === type);
+    const hours = usage.hoursPerMonth;
+
+    for (const instance of of(T.instance)) {
+        const type = String(instance.inputs.instanceType);
+        add(`EC2 ${type}`, hours, "h", p.ec2InstanceHour?.[type], undefined, `no price for instance type ${type} in lib/review/prices.json`);
+        const disk = instance.inputs.rootBlockDevice ?? {};
+        const volumeType = String(disk.volumeType ?? "gp3");
+        add(`EBS ${volumeType} root volumes`, Number(disk.volumeSize ?? 8), "GB-month", volumeType === "gp3" ? p.ebsGp3GbMonth : undefined, undefined, `no price for EBS ${volumeType}`);
+        if (instance.inputs.monitoring === true) {
+            add("EC2 detailed monitoring", usage.detailedMonitoringMetricsPerInstance, "metric-month", p.cloudwatchMetricMonth,
+                `${usage.detailedMonitoringMetricsPerInstance} metrics per instance`);
+        }
+    }
+
+    for (const db of of(T.rds)) {
+        const cls = String(db.inputs.instanceClass);
+        const multiAz = db.inputs.multiAz === true;
+        const hourly = p.rdsMysqlSingleAzHour?.[cls];
+        const factor = multiAz ? p.rdsMultiAzFactor ?? 2 : 1;
+        add(`RDS MySQL ${cls} ${multiAz ? "Multi-AZ" : "single-AZ"}`, hours, "h", hourly === undefined ? undefined : hourly * factor,
+            undefined, `no price for DB instance class ${cls} in lib/review/prices.json`);
+        const storageType = String(db.inputs.storageType ?? "gp3");
+        const allocated = Number(db.inputs.allocatedStorage ?? 0);
+        const maxAllocated = Number(db.inputs.maxAllocatedStorage ?? 0);
+        add(`RDS ${storageType} storage ${multiAz ? "Multi-AZ" : "single-AZ"}`, allocated, "GB-month",
+            storageType === "gp3" ? (multiAz ? p.rdsGp3MultiAzGbMonth : p.rdsGp3SingleAzGbMonth) : undefined,
+            maxAllocated > allocated ? `allocated size; storage autoscaling may grow it to ${maxAllocated} GB` : undefined);
+        // Backups up to the provisioned size are free; beyond: a full copy plus each retained day's changes.
+        const retention = Number(db.inputs.backupRetentionPeriod ?? 0);
+        const backupGb = retention > 0 ? usage.databaseDataGb * (1 + usage.databaseDailyChangeRatio * (retention - 1)) : 0;
+        add("RDS backup storage beyond the free allowance", Math.max(0, backupGb - allocated), "GB-month", p.rdsBackupGbMonth,
+            `${round(backupGb)} GB of backups assumed (${usage.databaseDataGb} GB of data, ${usage.databaseDailyChangeRatio * 100}% changed a day, ${retention} day${retention === 1 ? "" : "s"} kept); ${allocated} GB free`);
+    }
+
+    const nats = of(T.nat).filter((n) => n.inputs.connectivityType !== "private");
+    if (nats.length > 0) {
+        add("NAT gateway hours", nats.length * hours, "h", p.natGatewayHour);
+        add("NAT gateway data processed", nats.length * usage.natGbPerGatewayMonth, "GB", p.natGatewayGb,
+            `${usage.natGbPerGatewayMonth} GB a month per gateway assumed (boot downloads, updates, AWS API calls, logs)`);
+    }
+
+    let publicIps = of(T.eip).length;
+    for (const lb of of(T.lb)) {
+        const type = String(lb.inputs.loadBalancerType ?? "application");
+        if (type !== "application") {
+            add(`Load balancer (${type})`, hours, "h", undefined, undefined, `no price for ${type} load balancers`);
+            continue;
+        }
+        add("Application Load Balancer hours", hours, "h", p.albHour);
+        add("Application Load Balancer capacity units", usage.albAverageLcu * hours, "LCU-h", p.albLcuHour, `${usage.albAverageLcu} LCU on average assumed`);
+        if (lb.inputs.internal !== true) publicIps += (lb.inputs.subnets ?? []).length * usage.albPublicIpsPerSubnet;
+    }
+    if (publicIps > 0) {
+        add("Public IPv4 addresses", publicIps * hours, "h", p.publicIpv4Hour, "NAT gateway addresses and one per zone of an internet-facing load balancer");
+    }
+
+    const fileSystems = of(T.efs);
+    if (fileSystems.length > 0) {
+        add("EFS Standard storage", fileSystems.length * usage.efsStoredGb, "GB-month", p.efsStandardGbMonth, `${usage.efsStoredGb} GB stored assumed per file system`);
+    }
+
+    const logGroups = of(T.logGroup);
+    if (logGroups.length > 0) {
+        add("CloudWatch Logs ingestion", logGroups.length * usage.logIngestGbPerGroupMonth, "GB", p.logsIngestGb,
+            `${usage.logIngestGbPerGroupMonth} GB a month assumed per log group (${logGroups.length} groups)`);
+        // Steady state: each group holds its retention window of ingested data.
+        const stored = logGroups.reduce((sum, g) => {
+            const days = Number(g.inputs.retentionInDays ?? 0) || usage.neverExpireRetentionDays;
+            return sum + (usage.logIngestGbPerGroupMonth * days) / 30;
+        }, 0);
+        add("CloudWatch Logs storage", stored, "GB-month", p.logsStorageGbMonth, "each group holding its retention period of ingested logs");
+    }
+
+    const count = (type: string, item: string, price: number | undefined, note?: string) => {
+        const n = of(type).length;
+        if (n > 0) add(item, n, "month", price, note);
+    };
+    count(T.kmsKey, "KMS customer managed keys", p.kmsKeyMonth, "key rotation adds up to 2 USD a month per key in its first two years");
+    count(T.secret, "Secrets Manager secrets", p.secretMonth);
+    count(T.zone, "Route 53 hosted zones", p.route53HostedZoneMonth);
+
+    for (const endpoint of of(T.endpoint)) {
+        const service = String(endpoint.inputs.serviceName ?? "").split(".").pop() || endpoint.name;
+        if (String(endpoint.inputs.vpcEndpointType ?? "Gateway") !== "Interface") {
+            add(`VPC gateway endpoint ${service}`, 1, "month", 0, "gateway endpoints are free");
+            continue;
+        }
+        const zones = (endpoint.inputs.subnetIds ?? []).length || 1;
+        add("VPC interface endpoint hours (per zone)", zones * hours, "h", p.interfaceEndpointAzHour);
+        add("VPC interface endpoint data processed", usage.endpointGbMonth, "GB", p.interfaceEndpointGb, `${usage.endpointGbMonth} GB a month assumed per endpoint`);
+    }
+
+    for (const alarm of of(T.alarm)) {
+        const highResolution = Number(alarm.inputs.period ?? 60) < 60;
+        add(highResolution ? "CloudWatch high-resolution alarms" : "CloudWatch alarms", 1, "month", highResolution ? p.highResolutionAlarmMonth : p.alarmMonth);
+    }
+    count(T.compositeAlarm, "CloudWatch composite alarms", p.compositeAlarmMonth);
+    count(T.dashboard, "CloudWatch dashboards", p.dashboardMonth, "the first 3 dashboards of an account are free; not counted here");
+
+    const buckets = resources.filter((r) => (T.buckets as readonly string[]).includes(r.type));
+    if (buckets.length > 0) {
+        add("S3 Standard storage", buckets.length * usage.s3StoredGbPerBucket, "GB-month", p.s3StandardGbMonth, `${usage.s3StoredGbPerBucket} GB assumed per bucket`);
+    }
+
+    const result: CostLine[] = [...lines].map(([item, line]) => ({
+        item,
+        ...line,
+        monthlyUsd: line.unitPriceUsd === undefined ? undefined : line.quantity * line.unitPriceUsd,
+    }));
+    return {
+        region,
+        currency: prices.currency,
+        recorded: prices.recorded,
+        lines: result,
+        totalUsd: result.reduce((sum, l) => sum + (l.monthlyUsd ?? 0), 0),
+        unpriced: result.filter((l) => l.monthlyUsd === undefined).map((l) => l.item),
+    };
+}
+
+function round(n: number): number {
+    return Math.round(n * 100) / 100;
+}

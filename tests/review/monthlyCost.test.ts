@@ -1,0 +1,129 @@
+import { monthlyCost, DEFAULT_PRICES, CostEstimate } from "../../lib/review/monthlyCost";
+import { costDeltaMarkdown, costMarkdown } from "../../lib/review/costReport";
+import type { RenderedResource } from "../../lib/review/renderedResource";
+import { readStackFile } from "../../lib/config/stackFile";
+
+const EU = DEFAULT_PRICES.regions["eu-west-1"];
+const HOURS = 730;
+
+const r = (type: string, name: string, inputs: Record<string, unknown> = {}): RenderedResource => ({ type, name, parent: null, inputs, outputs: {} });
+const node = (n: number, instanceType = "t3.large") =>
+    r("aws:ec2/instance:Instance", `apim-${n}`, { instanceType, monitoring: true, rootBlockDevice: { volumeSize: 40, volumeType: "gp3" } });
+const database = (instanceClass: string, multiAz: boolean) =>
+    r("aws:rds/instance:Instance", "db", { instanceClass, multiAz, allocatedStorage: 20, storageType: "gp3", backupRetentionPeriod: 1 });
+
+const line = (estimate: CostEstimate, item: string) => {
+    const found = estimate.lines.find((l) => l.item === item);
+    if (!found) throw new Error(`no line ${item} in ${estimate.lines.map((l) => l.item).join(", ")}`);
+    return found;
+};
+
+describe("monthly cost", () => {
+    it("prices two t3.large nodes and a single-AZ db.t3.medium from the table", () => {
+        const estimate = monthlyCost([node(1), node(2), database("db.t3.medium", false)], "eu-west-1");
+        expect(line(estimate, "EC2 t3.large").monthlyUsd).toBeCloseTo(2 * HOURS * 0.0912, 6);
+        expect(line(estimate, "EBS gp3 root volumes")).toMatchObject({ quantity: 80, monthlyUsd: expect.closeTo(80 * 0.088, 6) });
+        expect(line(estimate, "RDS MySQL db.t3.medium single-AZ").monthlyUsd).toBeCloseTo(HOURS * 0.072, 6);
+        expect(line(estimate, "RDS gp3 storage single-AZ").monthlyUsd).toBeCloseTo(20 * 0.127, 6);
+        // 5 GB of assumed backups fit in the 20 GB the allocated storage gives free.
+        expect(line(estimate, "RDS backup storage beyond the free allowance").monthlyUsd).toBe(0);
+        expect(line(estimate, "EC2 detailed monitoring").monthlyUsd).toBeCloseTo(2 * 7 * 0.3, 6);
+        expect(estimate.totalUsd).toBeCloseTo(133.152 + 7.04 + 52.56 + 2.54 + 4.2, 6);
+        expect(estimate.unpriced).toEqual([]);
+    });
+
+    it("doubles the database instance and storage for Multi-AZ", () => {
+        const single = monthlyCost([database("db.r6g.large", false)], "eu-west-1");
+        const multi = monthlyCost([database("db.r6g.large", true)], "eu-west-1");
+        expect(line(multi, "RDS MySQL db.r6g.large Multi-AZ").monthlyUsd).toBeCloseTo(2 * line(single, "RDS MySQL db.r6g.large single-AZ").monthlyUsd!, 6);
+        expect(line(multi, "RDS gp3 storage Multi-AZ").monthlyUsd).toBeCloseTo(20 * EU.rdsGp3MultiAzGbMonth, 6);
+    });
+
+    it("charges backup storage only beyond the allocated size", () => {
+        const db = r("aws:rds/instance:Instance", "db", { instanceClass: "db.t3.medium", allocatedStorage: 5, storageType: "gp3", backupRetentionPeriod: 11 });
+        // 5 GB of data plus 10 days of 10% changes = 10 GB of backups, 5 GB free.
+        expect(line(monthlyCost([db], "eu-west-1"), "RDS backup storage beyond the free allowance")).toMatchObject({ quantity: 5, monthlyUsd: expect.closeTo(5 * 0.095, 6) });
+    });
+
+    it("prices NAT gateways with their addresses, the load balancer with one address per zone, and states the assumed traffic", () => {
+        const estimate = monthlyCost(
+            [
+                r("aws:ec2/natGateway:NatGateway", "nat-1"),
+                r("aws:ec2/natGateway:NatGateway", "nat-2"),
+                r("aws:ec2/eip:Eip", "nat-1-eip"),
+                r("aws:ec2/eip:Eip", "nat-2-eip"),
+                r("aws:lb/loadBalancer:LoadBalancer", "alb", { loadBalancerType: "application", internal: false, subnets: ["a", "b"] }),
+            ],
+            "eu-west-1",
+        );
+        expect(line(estimate, "NAT gateway hours").monthlyUsd).toBeCloseTo(2 * HOURS * 0.048, 6);
+        expect(line(estimate, "NAT gateway data processed")).toMatchObject({ quantity: 40, note: expect.stringContaining("20 GB a month per gateway") });
+        expect(line(estimate, "Public IPv4 addresses").quantity).toBe(4 * HOURS);
+        expect(line(estimate, "Application Load Balancer hours").monthlyUsd).toBeCloseTo(HOURS * 0.0252, 6);
+        expect(line(estimate, "Application Load Balancer capacity units").note).toMatch(/LCU on average assumed/);
+    });
+
+    it("prices interface endpoints per zone, gateway endpoints at nothing, and what the render holds of alarms and dashboards", () => {
+        const estimate = monthlyCost(
+            [
+                r("aws:ec2/vpcEndpoint:VpcEndpoint", "ssm", { serviceName: "com.amazonaws.eu-west-1.ssm", vpcEndpointType: "Interface", subnetIds: ["a", "b"] }),
+                r("aws:ec2/vpcEndpoint:VpcEndpoint", "logs", { serviceName: "com.amazonaws.eu-west-1.logs", vpcEndpointType: "Interface", subnetIds: ["a", "b"] }),
+                r("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", { serviceName: "com.amazonaws.eu-west-1.s3", vpcEndpointType: "Gateway" }),
+                r("aws:cloudwatch/metricAlarm:MetricAlarm", "unhealthy", { period: 60 }),
+                r("aws:cloudwatch/metricAlarm:MetricAlarm", "cpu", { period: 300 }),
+                r("aws:cloudwatch/dashboard:Dashboard", "cluster"),
+            ],
+            "eu-west-1",
+        );
+        expect(line(estimate, "VPC interface endpoint hours (per zone)").monthlyUsd).toBeCloseTo(4 * HOURS * 0.011, 6);
+        expect(line(estimate, "VPC gateway endpoint s3").monthlyUsd).toBe(0);
+        expect(line(estimate, "CloudWatch alarms").monthlyUsd).toBeCloseTo(0.2, 6);
+        expect(line(estimate, "CloudWatch dashboards").monthlyUsd).toBe(3);
+    });
+
+    it("keeps each log group's retention period of logs", () => {
+        const estimate = monthlyCost(
+            [r("aws:cloudwatch/logGroup:LogGroup", "a", { retentionInDays: 30 }), r("aws:cloudwatch/logGroup:LogGroup", "b", { retentionInDays: 90 })],
+            "eu-west-1",
+        );
+        expect(line(estimate, "CloudWatch Logs ingestion").quantity).toBe(4);
+        expect(line(estimate, "CloudWatch Logs storage").quantity).toBeCloseTo(2 * 1 + 2 * 3, 6);
+    });
+
+    it("gives an instance type or region the table lacks a clear 'no price' line instead of failing", () => {
+        const estimate = monthlyCost([node(1, "x9z.huge"), node(2, "t3.large")], "eu-west-1");
+        expect(line(estimate, "EC2 x9z.huge")).toMatchObject({ monthlyUsd: undefined, note: expect.stringContaining("no price for instance type x9z.huge") });
+        expect(estimate.unpriced).toEqual(["EC2 x9z.huge"]);
+        expect(estimate.totalUsd).toBeGreaterThan(0);
+        expect(costMarkdown("dev", estimate)).toMatch(/at least \$[\d.,]+ a month/);
+
+        const elsewhere = monthlyCost([node(1)], "ap-south-2");
+        expect(elsewhere.totalUsd).toBe(0);
+        expect(elsewhere.lines.every((l) => l.monthlyUsd === undefined && l.note === "no prices for region ap-south-2 in lib/review/prices.json")).toBe(true);
+    });
+
+    it("shows the change against the base line by line", () => {
+        const base = monthlyCost([node(1), node(2), database("db.t4g.medium", false)], "eu-west-1");
+        const head = monthlyCost([node(1), node(2), node(3), database("db.t4g.medium", false)], "eu-west-1");
+        const text = costDeltaMarkdown(base, head);
+        expect(text).toContain(`(+$${(HOURS * 0.0912 + 40 * 0.088 + 2.1).toFixed(2)})`);
+        expect(text).toMatch(/\| EC2 t3\.large \| \$133\.15 \| \$199\.73 \| \+\$66\.58 \|/);
+        expect(text).not.toContain("RDS MySQL");
+    });
+});
+
+describe("the price table", () => {
+    it("records its date and sources, and prices the same things in every region", () => {
+        expect(DEFAULT_PRICES.recorded).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+        const regions = Object.values(DEFAULT_PRICES.regions);
+        for (const region of regions) expect(Object.keys(region).sort()).toEqual(Object.keys(EU).sort());
+    });
+
+    it.each(["dev", "prod"])("prices the %s stack's instance type and database class in the stack's region", (stack) => {
+        const file = readStackFile(stack);
+        const prices = DEFAULT_PRICES.regions[file.region!];
+        expect(prices).toBeDefined();
+        expect(prices.ec2InstanceHour[String(file.projectConfig.instanceType)]).toBeGreaterThan(0);
+        expect(prices.rdsMysqlSingleAzHour[String(file.projectConfig.dbInstanceClass)]).toBeGreaterThan(0);
+    });
+});
