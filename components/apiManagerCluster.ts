@@ -2,10 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { StackConfig } from "../lib/config/stackConfig";
 import { planCluster } from "../lib/plan/clusterPlan";
-import { maxConnectionsFor, DB_POOL_MAX_ACTIVE } from "../lib/plan/databaseParameters";
+import { maxConnectionsFor, DB_POOL_MAX_ACTIVE, databaseIdentifier, databaseLogGroupName } from "../lib/plan/databaseParameters";
 import { al2023AmiNamePattern, amiArchitectureFor } from "../lib/node/nodeAmi";
 import { nodeLogGroupName } from "../lib/aws/nodeLogGroup";
+import { flowLogGroupName, stackLogGroupPattern } from "../lib/aws/stackLogGroups";
 import { clusterUrls } from "../lib/plan/clusterUrls";
+import { StackKey } from "./stackKey";
 import { Network } from "./network";
 import { SecurityGroups } from "./securityGroups";
 import { ClusterSecrets } from "./clusterSecrets";
@@ -56,10 +58,31 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
         const plan = planCluster(config);
         const opt = { parent: this };
         const region = aws.getRegionOutput({}, opt).region;
+        const stack = args.stackName ?? pulumi.getStack();
+        const databaseName = `${name}-db`;
+
+        // First, since everything that stores data is encrypted with it. CloudWatch Logs may use it for the
+        // stack's own log groups and for the two RDS exports (named after the fixed database identifier).
+        const key = new StackKey(
+            `${name}-kms`,
+            {
+                logGroupNamePatterns: [
+                    stackLogGroupPattern(stack),
+                    databaseLogGroupName(databaseIdentifier(pulumi.getProject(), pulumi.getStack(), databaseName), "*"),
+                ],
+            },
+            opt,
+        );
 
         const network = new Network(
             `${name}-network`,
-            { network: config.network, privateZoneName: plan.privateZoneName, logRetentionDays: config.logRetentionDays },
+            {
+                network: config.network,
+                privateZoneName: plan.privateZoneName,
+                logRetentionDays: config.logRetentionDays,
+                flowLogGroupName: flowLogGroupName(stack),
+                kmsKeyArn: key.keyArn,
+            },
             opt,
         );
         const groups = new SecurityGroups(`${name}-sg`, { vpcId: network.vpcId, allowedClientCidrs: config.allowedClientCidrs }, opt);
@@ -69,6 +92,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
             {
                 hostNames: plan.hostNames,
                 nodeHostNames: plan.nodes.map((n) => n.hostName),
+                kmsKeyArn: key.keyArn,
                 analyticsAuthToken: config.analytics.enabled ? config.analytics.authToken : undefined,
                 recoveryWindowInDays: config.deletionProtection ? 30 : 7,
             },
@@ -76,7 +100,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
         );
 
         const database = new DatabaseTier(
-            `${name}-db`,
+            databaseName,
             {
                 subnetIds: network.privateSubnetIds,
                 securityGroupId: groups.databaseSgId,
@@ -89,6 +113,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                 privateZoneId: network.privateZoneId,
                 hostName: plan.database.hostName,
                 logRetentionDays: config.logRetentionDays,
+                kmsKeyArn: key.keyArn,
             },
             opt,
         );
@@ -99,6 +124,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                 subnetIds: network.privateSubnetIds,
                 securityGroupId: groups.fileSystemSgId,
                 runAs: plan.runAs,
+                kmsKeyArn: key.keyArn,
                 deletionProtection: config.deletionProtection,
             },
             opt,
@@ -131,11 +157,11 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
             `${name}-node-identity`,
             {
                 secretArn: secrets.secretArn,
-                kmsKeyArn: secrets.kmsKeyArn,
+                kmsKeyArn: key.keyArn,
                 fileSystemArn: fileSystem.fileSystemArn,
                 accessPointArn: fileSystem.accessPointArn,
                 region,
-                logGroupName: nodeLogGroupName(args.stackName ?? pulumi.getStack()),
+                logGroupName: nodeLogGroupName(stack),
                 logRetentionDays: config.logRetentionDays,
             },
             opt,
@@ -154,6 +180,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                         subnetId: network.privateSubnetIds[node.zoneSlot],
                         securityGroupId: groups.nodeSgId,
                         instanceProfileName: identity.instanceProfileName,
+                        kmsKeyArn: key.keyArn,
                         amiId: ami.id,
                         ignoreAmiChanges: ami.lookedUp,
                         fileSystemId: fileSystem.fileSystemId,

@@ -196,6 +196,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             opts,
         );
         new aws.s3.BucketOwnershipControls(`${name}-logs-ownership`, { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
+        // SSE-S3, not the stack key: ALB access-log delivery writes only to buckets encrypted with S3-managed keys.
         new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-logs-encryption`,
             { bucket: bucket.bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },

@@ -15,6 +15,10 @@ export interface NetworkArgs {
     readonly privateZoneName: string;
     /** Retention of the VPC flow-log group (a CloudWatch-accepted value). Unused with an existing VPC. */
     readonly logRetentionDays: number;
+    /** Name of the VPC flow-log group (lib/aws/stackLogGroups.ts), within the stack key's log group patterns. Unused with an existing VPC. */
+    readonly flowLogGroupName: string;
+    /** The stack key the flow-log group is encrypted with. Unused with an existing VPC. */
+    readonly kmsKeyArn: pulumi.Input<string>;
 }
 
 /**
@@ -42,7 +46,7 @@ export class Network extends pulumi.ComponentResource {
             this.publicSubnetIds = net.publicSubnetIds.map((id) => pulumi.output(id));
             this.privateSubnetIds = net.privateSubnetIds.map((id) => pulumi.output(id));
         } else {
-            const built = this.buildVpc(name, net, args.logRetentionDays);
+            const built = this.buildVpc(name, net, args);
             this.vpcId = built.vpc.id;
             this.vpcCidrBlock = built.vpc.cidrBlock;
             this.publicSubnetIds = built.publicSubnets.map((s) => s.id);
@@ -70,7 +74,7 @@ export class Network extends pulumi.ComponentResource {
         });
     }
 
-    private buildVpc(name: string, net: Extract<NetworkConfig, { mode: "new" }>, logRetentionDays: number) {
+    private buildVpc(name: string, net: Extract<NetworkConfig, { mode: "new" }>, args: NetworkArgs) {
         const parent = { parent: this };
         const zoneCount = net.availabilityZoneCount;
         const layout = vpcSubnetLayout(net.vpcCidr, zoneCount);
@@ -130,14 +134,18 @@ export class Network extends pulumi.ComponentResource {
             return subnet;
         });
 
-        this.buildFlowLogs(name, vpc, logRetentionDays);
+        this.buildFlowLogs(name, vpc, args);
         return { vpc, publicSubnets, privateSubnets };
     }
 
     /** All VPC traffic metadata to CloudWatch (CKV2_AWS_11, EC2.6), through a role scoped to that one group. */
-    private buildFlowLogs(name: string, vpc: aws.ec2.Vpc, retentionInDays: number): void {
+    private buildFlowLogs(name: string, vpc: aws.ec2.Vpc, args: NetworkArgs): void {
         const parent = { parent: this };
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { retentionInDays }, parent);
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-flow-logs`,
+            { name: args.flowLogGroupName, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
+            parent,
+        );
         const identity = aws.getCallerIdentityOutput({}, parent);
         const role = new aws.iam.Role(
             `${name}-flow-logs-role`,

@@ -29,6 +29,8 @@ export const T = {
     natGateway: "aws:ec2/natGateway:NatGateway",
     secret: "aws:secretsmanager/secret:Secret",
     kmsKey: "aws:kms/key:Key",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    snsTopic: "aws:sns/topic:Topic",
     bucket: "aws:s3/bucket:Bucket",
     rolePolicy: "aws:iam/rolePolicy:RolePolicy",
     policy: "aws:iam/policy:Policy",

@@ -85,6 +85,42 @@ describe.each(STACKS)("the %s render", (stack) => {
         for (const secret of model.ofType(T.secret)) expect(keyArns).toContain(secret.inputs.kmsKeyId);
     });
 
+    it("encrypts every store that can take a key with the stack's one rotating key: secret, file system, database, volumes, logs, topics", () => {
+        const { model } = run();
+        const keys = model.ofType(T.kmsKey);
+        expect(keys).toHaveLength(1);
+        expect(keys[0].inputs.enableKeyRotation).toBe(true);
+        const keyArn = keys[0].outputs.arn;
+        const named = (type: string, property: string) => model.ofType(type).map((r) => ({ name: r.name, key: r.inputs[property] }));
+        const stores = [
+            ...named(T.secret, "kmsKeyId"),
+            ...named(T.efs, "kmsKeyId"),
+            ...named(T.rds, "kmsKeyId"),
+            ...named(T.rds, "performanceInsightsKmsKeyId"),
+            ...named(T.logGroup, "kmsKeyId"),
+            ...named(T.snsTopic, "kmsMasterKeyId"),
+            ...model.instances().map((i) => ({ name: i.name, key: i.inputs.rootBlockDevice.kmsKeyId })),
+        ];
+        expect(stores.filter((s) => s.key !== keyArn)).toEqual([]);
+        // Node logs, flow logs, the two RDS exports; each store kind is present, so the check is not vacuous.
+        expect(model.ofType(T.logGroup).length).toBeGreaterThanOrEqual(4);
+        for (const type of [T.secret, T.efs, T.rds]) expect(model.ofType(type).length).toBeGreaterThan(0);
+        expect(model.ofType(T.rds)[0].inputs.performanceInsightsEnabled).toBe(true);
+    });
+
+    it("lets CloudWatch Logs use the key for every log group the stack creates, and for nothing else", () => {
+        const { model } = run();
+        const policy = JSON.parse(model.ofType(T.kmsKey)[0].inputs.policy);
+        const logs = policy.Statement.find((s: any) => s.Principal.Service === "logs.eu-west-1.amazonaws.com");
+        const patterns: string[] = logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"];
+        const glob = (p: string) => new RegExp(`^${p.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`);
+        for (const group of model.ofType(T.logGroup)) {
+            const arn = `arn:aws:logs:eu-west-1:123456789012:log-group:${group.inputs.name}`;
+            expect([group.inputs.name, patterns.some((p) => glob(p).test(arn))]).toEqual([group.inputs.name, true]);
+        }
+        expect(patterns.every((p) => p.includes(`/${stack}`) || p.includes(`-${stack}-`))).toBe(true);
+    });
+
     it("grants IAM permissions without wildcard actions or resources", () => {
         const { model } = run();
         const policies = [...model.ofType(T.rolePolicy), ...model.ofType(T.policy)];
