@@ -12,7 +12,7 @@ import {
 export interface SecurityGroupsArgs {
     /** VPC the four groups belong to. */
     readonly vpcId: pulumi.Input<string>;
-    /** CIDRs allowed to reach the load balancer on 443, 80 and the secure WebSocket port; at least one. */
+    /** CIDRs allowed to reach the load balancer on 443 and 80; at least one. */
     readonly allowedClientCidrs: readonly string[];
 }
 

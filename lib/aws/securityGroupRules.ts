@@ -48,10 +48,12 @@ const NODE_PEER_PURPOSE: Readonly<Record<number, string>> = {
     [PORTS.jmsBroker]: "JMS broker (AMQP)",
 };
 
+/** The only ports clients reach: HTTPS (WebSocket handshakes included) and HTTP, which only redirects. */
+export const CLIENT_PORTS = [PORTS.loadBalancerHttps, PORTS.loadBalancerHttp] as const;
+
 const CLIENT_PURPOSE: Readonly<Record<number, string>> = {
-    [PORTS.loadBalancerHttps]: "HTTPS",
+    [PORTS.loadBalancerHttps]: "HTTPS and secure WebSocket",
     [PORTS.loadBalancerHttp]: "HTTP (redirects to HTTPS)",
-    [PORTS.websocketWss]: "secure WebSocket",
 };
 
 const group = (g: SecurityGroupRole): RulePeer => ({ kind: "group", group: g });
@@ -63,7 +65,7 @@ export function securityGroupRules(allowedClientCidrs: readonly string[]): Secur
     const clients = [...new Set(allowedClientCidrs)];
     const rules: SecurityGroupRule[] = [];
 
-    for (const port of [PORTS.loadBalancerHttps, PORTS.loadBalancerHttp, PORTS.websocketWss]) {
+    for (const port of CLIENT_PORTS) {
         for (const c of clients) {
             rules.push({ group: "loadBalancer", direction: "ingress", port, peer: cidr(c), description: `${CLIENT_PURPOSE[port]} from clients in ${c}` });
         }

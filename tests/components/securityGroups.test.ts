@@ -84,10 +84,10 @@ describe.each(["open", "restricted"])("security groups (%s)", (name) => {
         for (const flow of f()) expect(flow.description).toMatch(AWS_DESCRIPTION);
     });
 
-    test("only the load balancer takes traffic from client CIDRs, on 443, 80 and the WebSocket port", () => {
+    test("only the load balancer takes traffic from client CIDRs, on 443 and 80 only", () => {
         const fromCidrs = f().filter((x) => x.direction === "ingress" && x.peer.includes("/"));
         expect(new Set(fromCidrs.map((x) => x.group))).toEqual(new Set(["loadBalancer"]));
-        expect(ports(fromCidrs)).toEqual(sorted([PORTS.loadBalancerHttps, PORTS.loadBalancerHttp, PORTS.websocketWss]));
+        expect(ports(fromCidrs)).toEqual(sorted([PORTS.loadBalancerHttps, PORTS.loadBalancerHttp]));
     });
 
     test("nodes, database and file system are never reachable from an address range", () => {
@@ -144,7 +144,7 @@ test("0.0.0.0/0 ingress exists only when the stack allows the whole internet, an
     expect(new Set(worldIn("open").map((x) => x.group))).toEqual(new Set(["loadBalancer"]));
     for (const cidr of ["203.0.113.0/24", "198.51.100.0/24"]) {
         const fromCidr = flows.restricted.filter((x) => x.direction === "ingress" && x.peer === cidr);
-        expect(ports(fromCidr)).toEqual(sorted([PORTS.loadBalancerHttps, PORTS.loadBalancerHttp, PORTS.websocketWss]));
+        expect(ports(fromCidr)).toEqual(sorted([PORTS.loadBalancerHttps, PORTS.loadBalancerHttp]));
     }
 });
 

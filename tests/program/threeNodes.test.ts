@@ -20,9 +20,10 @@ describe("three nodes", () => {
     it("registers all three instances in every target group", () => {
         const ids = model.instances().map((i) => i.id!).sort();
         expect(ids).toHaveLength(3);
-        for (const [host, port] of [["api.dev.apim.example.com", 443], ["gw.dev.apim.example.com", 443], ["gw.dev.apim.example.com", PORTS.websocketWss]] as const) {
-            expect(model.route(host, port)?.instanceIds).toEqual(ids);
+        for (const [host, headers] of [["api.dev.apim.example.com", {}], ["gw.dev.apim.example.com", {}], ["gw.dev.apim.example.com", { Upgrade: "websocket" }]] as const) {
+            expect(model.route(host, PORTS.loadBalancerHttps, headers)?.instanceIds).toEqual(ids);
         }
+        expect(model.route("gw.dev.apim.example.com", PORTS.loadBalancerHttps, { Upgrade: "websocket" })?.targetPort).toBe(PORTS.websocketWss);
     });
 
     it("spreads the nodes over the zones", () => {
