@@ -10,6 +10,7 @@ import { clusterUrls } from "../lib/plan/clusterUrls";
 import { StackKey } from "./stackKey";
 import { Network } from "./network";
 import { SecurityGroups } from "./securityGroups";
+import { VpcEndpoints } from "./vpcEndpoints";
 import { ClusterSecrets } from "./clusterSecrets";
 import { DatabaseTier } from "./databaseTier";
 import { SharedFileSystem } from "./sharedFileSystem";
@@ -85,7 +86,23 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
             },
             opt,
         );
-        const groups = new SecurityGroups(`${name}-sg`, { vpcId: network.vpcId, allowedClientCidrs: config.allowedClientCidrs }, opt);
+        const groups = new SecurityGroups(
+            `${name}-sg`,
+            { vpcId: network.vpcId, allowedClientCidrs: config.allowedClientCidrs, vpcEndpoints: config.vpcEndpoints },
+            opt,
+        );
+        const endpoints = config.vpcEndpoints
+            ? new VpcEndpoints(
+                  `${name}-endpoints`,
+                  {
+                      vpcId: network.vpcId,
+                      subnetIds: network.privateSubnetIds,
+                      securityGroupId: groups.vpcEndpointSgId!,
+                      routeTableIds: network.privateRouteTableIds,
+                  },
+                  opt,
+              )
+            : undefined;
 
         const secrets = new ClusterSecrets(
             `${name}-secrets`,
@@ -191,9 +208,9 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                         targetGroups: loadBalancer.targetGroups,
                         privateZoneId: network.privateZoneId,
                         previousNodeGate: nodes.length > 0 ? nodes[nodes.length - 1].healthGate : undefined,
-                        // Routes, mount targets, the secret's value and the role policy exist before a node
-                        // boots; the database deliberately not (the boot script waits for it).
-                        bootDependencies: [network, fileSystem, secrets, identity],
+                        // Routes, mount targets, the secret's value, the role policy and any VPC endpoints exist
+                        // before a node boots; the database deliberately not (the boot script waits for it).
+                        bootDependencies: [network, fileSystem, secrets, identity, ...(endpoints ? [endpoints] : [])],
                     },
                     opt,
                 ),

@@ -32,6 +32,8 @@ export class Network extends pulumi.ComponentResource {
     readonly publicSubnetIds: pulumi.Output<string>[];
     /** In zone order; the index is NodePlan.zoneSlot. */
     readonly privateSubnetIds: pulumi.Output<string>[];
+    /** Route tables of the private subnets (new VPC only; empty for an existing VPC, whose tables the stack does not own). */
+    readonly privateRouteTableIds: pulumi.Output<string>[];
     readonly privateZoneId: pulumi.Output<string>;
     /** Zone of each private subnet, in the same order (new VPC only; undefined for an existing VPC). */
     readonly availabilityZones?: pulumi.Output<string>[];
@@ -45,12 +47,14 @@ export class Network extends pulumi.ComponentResource {
             this.vpcCidrBlock = aws.ec2.getVpcOutput({ id: net.vpcId }, { parent: this }).cidrBlock;
             this.publicSubnetIds = net.publicSubnetIds.map((id) => pulumi.output(id));
             this.privateSubnetIds = net.privateSubnetIds.map((id) => pulumi.output(id));
+            this.privateRouteTableIds = [];
         } else {
             const built = this.buildVpc(name, net, args);
             this.vpcId = built.vpc.id;
             this.vpcCidrBlock = built.vpc.cidrBlock;
             this.publicSubnetIds = built.publicSubnets.map((s) => s.id);
             this.privateSubnetIds = built.privateSubnets.map((s) => s.id);
+            this.privateRouteTableIds = built.privateRouteTables.map((t) => t.id);
             this.availabilityZones = built.privateSubnets.map((s) => s.availabilityZone);
         }
 
@@ -70,6 +74,7 @@ export class Network extends pulumi.ComponentResource {
             vpcCidrBlock: this.vpcCidrBlock,
             publicSubnetIds: this.publicSubnetIds,
             privateSubnetIds: this.privateSubnetIds,
+            privateRouteTableIds: this.privateRouteTableIds,
             privateZoneId: this.privateZoneId,
         });
     }
@@ -118,6 +123,7 @@ export class Network extends pulumi.ComponentResource {
             );
         });
 
+        const privateRouteTables: aws.ec2.RouteTable[] = [];
         const privateSubnets = layout.privateCidrs.map((cidrBlock, i) => {
             const subnet = new aws.ec2.Subnet(
                 `${name}-private-${i + 1}`,
@@ -125,6 +131,7 @@ export class Network extends pulumi.ComponentResource {
                 parent,
             );
             const routes = new aws.ec2.RouteTable(`${name}-private-${i + 1}-rt`, { vpcId: vpc.id }, parent);
+            privateRouteTables.push(routes);
             new aws.ec2.Route(
                 `${name}-private-${i + 1}-default`,
                 { routeTableId: routes.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: natGateways[natGatewayFor(i, net.natGateways)].id },
@@ -135,7 +142,7 @@ export class Network extends pulumi.ComponentResource {
         });
 
         this.buildFlowLogs(name, vpc, args);
-        return { vpc, publicSubnets, privateSubnets };
+        return { vpc, publicSubnets, privateSubnets, privateRouteTables };
     }
 
     /** All VPC traffic metadata to CloudWatch (CKV2_AWS_11, EC2.6), through a role scoped to that one group. */

@@ -65,6 +65,8 @@ export interface StackConfig {
     readonly loadBalancerAccessLogs: boolean;
     readonly logRetentionDays: number;
     readonly analytics: AnalyticsConfig;
+    /** Interface endpoints (and, in a new VPC, an S3 gateway endpoint) for the AWS APIs the nodes call. */
+    readonly vpcEndpoints: boolean;
 }
 
 /** One declared key of Pulumi.yaml's `config:` block. */
@@ -251,6 +253,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declare
         loadBalancerAccessLogs: bool("loadBalancerAccessLogs"),
         logRetentionDays,
         analytics,
+        vpcEndpoints: bool("vpcEndpoints"),
     };
 }
 

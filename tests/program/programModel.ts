@@ -31,6 +31,8 @@ export const T = {
     kmsKey: "aws:kms/key:Key",
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
     snsTopic: "aws:sns/topic:Topic",
+    vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
+    routeTableAssociation: "aws:ec2/routeTableAssociation:RouteTableAssociation",
     bucket: "aws:s3/bucket:Bucket",
     rolePolicy: "aws:iam/rolePolicy:RolePolicy",
     policy: "aws:iam/policy:Policy",

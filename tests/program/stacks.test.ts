@@ -188,6 +188,36 @@ describe("prod compared with dev", () => {
         expect(policy.Statement.some((s: any) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false")).toBe(true);
     });
 
+    it("keeps the nodes' AWS API calls inside the VPC in prod only: endpoints in the nodes' subnets, reachable from the nodes alone", () => {
+        expect(pick("dev").ofType(T.vpcEndpoint)).toEqual([]);
+        const prod = pick("prod");
+        const endpoints = prod.ofType(T.vpcEndpoint);
+        const interfaces = endpoints.filter((e) => e.inputs.vpcEndpointType === "Interface");
+        const services = (list: typeof endpoints) => list.map((e) => e.inputs.serviceName.replace("com.amazonaws.eu-west-1.", "")).sort();
+        expect(services(interfaces)).toEqual(["ec2messages", "kms", "logs", "monitoring", "secretsmanager", "ssm", "ssmmessages"]);
+        const nodeSubnets = prod.instances().map((i) => i.inputs.subnetId).sort();
+        for (const e of interfaces) {
+            expect(e.inputs.privateDnsEnabled).toBe(true);
+            expect([...e.inputs.subnetIds].sort()).toEqual(nodeSubnets);
+        }
+        const [group] = [...new Set(interfaces.flatMap((e) => e.inputs.securityGroupIds as string[]))];
+        const { node, loadBalancer, database } = prod.groups();
+        expect(prod.allows({ group: node }, group, 443)).toBe(true);
+        for (const other of [loadBalancer, database]) expect(prod.allows({ group: other }, group, 443)).toBe(false);
+        expect(prod.allows({ cidr: "0.0.0.0/0" }, group, 443)).toBe(false);
+        expect(prod.allows({ group: node }, group, 80)).toBe(false);
+
+        const gateways = endpoints.filter((e) => e.inputs.vpcEndpointType === "Gateway");
+        expect(services(gateways)).toEqual(["s3"]);
+        const nodeRouteTables = prod.ofType(T.routeTableAssociation).filter((a) => nodeSubnets.includes(a.inputs.subnetId)).map((a) => a.inputs.routeTableId);
+        expect([...gateways[0].inputs.routeTableIds].sort()).toEqual(nodeRouteTables.sort());
+        // Nodes boot only once the endpoints exist, so the boot's first AWS call already resolves to them.
+        for (const instance of prod.instances()) {
+            const waitsFor = prod.dependencyClosure(instance.name);
+            expect(endpoints.filter((e) => !waitsFor.has(e.name))).toEqual([]);
+        }
+    });
+
     it("has a NAT gateway per zone in prod and one in dev", () => {
         expect(pick("dev").ofType(T.natGateway)).toHaveLength(1);
         expect(pick("prod").ofType(T.natGateway)).toHaveLength(2);
