@@ -20,6 +20,8 @@ export interface RecordedResource {
     readonly outputs: Record<string, any>;
     /** Names of the resources this one waits for (dependsOn and the resources its inputs came from). */
     readonly dependsOn: readonly string[];
+    /** For each input, the names of the resources its value came from (what a policy pack sees as propertyDependencies). */
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
     readonly custom: boolean;
 }
 
@@ -143,7 +145,7 @@ function urnName(urn: string): string {
  */
 export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", options: { readonly preview?: boolean } = {}): OfflineRun {
     const run: OfflineRun = { resources: [], unknownCalls: [] };
-    const pending = new Map<string, { parent: string | null; dependsOn: string[] }>();
+    const pending = new Map<string, { parent: string | null; dependsOn: string[]; propertyDependencies: Record<string, string[]> }>();
     pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -155,7 +157,7 @@ export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", opt
                     ...(COMPUTED[args.type]?.(args.name, inputs) ?? {}),
                 };
                 const key = `${args.type}::${args.name}`;
-                const meta = pending.get(key) ?? { parent: null, dependsOn: [] };
+                const meta = pending.get(key) ?? { parent: null, dependsOn: [], propertyDependencies: {} };
                 run.resources.push({ type: args.type, name: args.name, id, inputs, outputs: state, custom: args.custom !== false, ...meta });
                 return { id, state };
             },
@@ -179,7 +181,11 @@ export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", opt
     monitor.registerResource = (req: any, callback: any) => {
         const parentUrn: string = req.getParent();
         const deps = new Set<string>(req.getDependenciesList().map(urnName));
-        pending.set(`${req.getType()}::${req.getName()}`, { parent: parentUrn ? urnName(parentUrn) : null, dependsOn: [...deps] });
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((value: any, key: string) => {
+            propertyDependencies[key] = value.getUrnsList().map(urnName);
+        });
+        pending.set(`${req.getType()}::${req.getName()}`, { parent: parentUrn ? urnName(parentUrn) : null, dependsOn: [...deps], propertyDependencies });
         return register(req, callback);
     };
     return run;

@@ -5,6 +5,8 @@ import { spawnSync } from "child_process";
 import { renderStack, RenderResult } from "../../scripts/render";
 import { OFFLINE_SECRET_PREFIX } from "../../lib/offline/offlineMocks";
 import { ProgramModel, T, filesUnder, tempRenderDir } from "./programModel";
+import type { RecordedResource } from "../../lib/offline/offlineMocks";
+import { evaluatePolicies } from "../policy/policyRun";
 
 /** The two sample stacks rendered once each: the render contract, security settings, and how prod differs. */
 const runs: Record<"dev" | "prod", { result: RenderResult; model: ProgramModel }> = {} as never;
@@ -19,6 +21,8 @@ beforeAll(async () => {
 });
 
 afterAll(() => jest.restoreAllMocks());
+
+const model = (stack: "dev" | "prod") => runs[stack].model;
 
 const STACKS = ["dev", "prod"] as const;
 const REQUIRED_OUTPUTS = [
@@ -244,6 +248,46 @@ describe("prod compared with dev", () => {
         expect(dev.ofType("tls:index/selfSignedCert:SelfSignedCert").some((c) => c.inputs.dnsNames?.includes("gw.dev.apim.example.com"))).toBe(true);
         expect(dev.ofType(T.record).filter((r) => r.inputs.aliases)).toEqual([]);
         expect(warnings.some((w) => w.includes("self-signed"))).toBe(true);
+    });
+});
+
+describe("the security policy pack (policy/) over the renders", () => {
+    const policiesFiring = (resources: readonly RecordedResource[], stack = "prod") => [...new Set(evaluatePolicies(resources, stack).map((v) => v.policy))].sort();
+    const prod = () => runs.prod.result.resources;
+    const named = (name: string) => prod().find((r) => r.name === name)!;
+    const replaced = (name: string, change: (r: RecordedResource) => RecordedResource) => prod().map((r) => (r.name === name ? change(r) : r));
+
+    it.each(STACKS)("holds on the %s render: no policy reports anything", (stack) => {
+        expect(evaluatePolicies(runs[stack].result.resources, stack)).toEqual([]);
+    });
+
+    it("waives on dev exactly the production-only items, which the same render breaks when judged as production", () => {
+        const asProduction = evaluatePolicies(runs.dev.result.resources, "dev", { developmentEnvironments: [] });
+        expect(asProduction.map((v) => `${v.policy} ${v.resource}: ${v.message}`).sort()).toEqual([
+            "alb-access-logs-deletion-protection wso2-lb-alb: the load balancer can be deleted (enableDeletionProtection)",
+            "alb-access-logs-deletion-protection wso2-lb-alb: the load balancer writes no access logs (accessLogs)",
+            "rds-hardening wso2-db-instance: backups are kept 1 day(s), expected at least 7",
+            "rds-hardening wso2-db-instance: the instance can be deleted (deletionProtection)",
+            "rds-hardening wso2-db-instance: the instance is not Multi-AZ",
+        ]);
+    });
+
+    it("follows the render's own references: the stack policies fire once a link they check is broken", () => {
+        expect(policiesFiring(prod().filter((r) => r.type !== "aws:ec2/flowLog:FlowLog"))).toEqual(["vpc-flow-logs-default-sg-closed"]);
+        expect(policiesFiring(prod().filter((r) => r.type !== "aws:efs/fileSystemPolicy:FileSystemPolicy"))).toEqual(["efs-private-mount-targets-tls-policy"]);
+        expect(policiesFiring(prod().filter((r) => r.type !== "aws:iam/rolePolicyAttachment:RolePolicyAttachment"))).toEqual(["ec2-managed-by-ssm"]);
+
+        const params = (r: RecordedResource) => ({ ...r, outputs: { ...r.outputs, parameters: r.outputs.parameters.filter((p: any) => p.name !== "require_secure_transport") } });
+        expect(policiesFiring(replaced("wso2-db-parameters", params))).toEqual(["rds-requires-tls"]);
+
+        const publicSubnet = prod().find((r) => r.name === "wso2-network-public-1")!.name;
+        const intoPublic = (r: RecordedResource) => ({ ...r, propertyDependencies: { ...r.propertyDependencies, subnetId: [publicSubnet] } });
+        expect(policiesFiring(replaced("wso2-efs-mount-1", intoPublic))).toEqual(["efs-private-mount-targets-tls-policy"]);
+
+        const lbGroup = named("wso2-sg-load-balancer").name;
+        const node = model("prod").instances()[0].name;
+        const behindLbGroup = (r: RecordedResource) => ({ ...r, propertyDependencies: { ...r.propertyDependencies, vpcSecurityGroupIds: [lbGroup] } });
+        expect(policiesFiring(replaced(node, behindLbGroup))).toEqual(["sg-internet-ingress-load-balancers-only"]);
     });
 });
 
