@@ -17,7 +17,7 @@ export const INTERFACE_ENDPOINT_SERVICES: readonly EndpointService[] = [
     // any direct use of the stack key stays inside the VPC as well.
     { service: "kms", calledBy: "direct users of the stack key (none today)" },
     { service: "logs", calledBy: "the CloudWatch agent, shipping boot and server logs" },
-    { service: "monitoring", calledBy: "the CloudWatch agent, publishing metrics" },
+    { service: "monitoring", calledBy: "CloudWatch metrics published from the node (the CloudWatch agent, when it sends metrics)" },
     { service: "ssm", calledBy: "the SSM agent (Session Manager)" },
     { service: "ssmmessages", calledBy: "the SSM agent's session channel" },
     { service: "ec2messages", calledBy: "the SSM agent's command channel" },
