@@ -154,10 +154,13 @@ function iamDocumentProblems(document: unknown): string[] {
 // ---------------------------------------------------------------------------------------------------
 // KMS.
 
-/** An encryption key property: present, and not an AWS-managed key. Unknown in a preview means a reference to a key ARN, which passes. */
-function customerKeyProblem(r: CheckedResource, property: string, what: string): string[] {
-    if (!(property in r.props)) return [`${what} is not encrypted with a customer-managed KMS key (${property} is not set)`];
-    const read = readProperty(r.props, property);
+/**
+ * An encryption key property (of the resource, or of a block such as rootBlockDevice): present, and not
+ * an AWS-managed key. Unknown in a preview means a reference to a key ARN, which passes.
+ */
+function customerKeyProblem(props: Readonly<Record<string, any>>, property: string, what: string): string[] {
+    if (!(property in props)) return [`${what} is not encrypted with a customer-managed KMS key (${property} is not set)`];
+    const read = readProperty(props, property);
     if (!read.known) return [];
     if (read.value === undefined || read.value === null || read.value === "") return [`${what} is not encrypted with a customer-managed KMS key (${property} is empty)`];
     if (isAwsManagedKeyReference(read.value)) return [`${what} uses the AWS-managed key ${read.value}, not a customer-managed one`];
@@ -219,7 +222,7 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
                 if (r.type === T.launchTemplate) {
                     return (p.blockDeviceMappings ?? [])
                         .filter((m: any) => m.ebs && String(m.ebs.encrypted) !== "true")
-                        .map((m: any) => `the launch template's volume ${m.deviceName ?? ""} is not encrypted`.replace("  ", " "));
+                        .map((m: any) => `the launch template's volume ${m.deviceName ?? "(unnamed)"} is not encrypted`);
                 }
                 const out: string[] = [];
                 if (p.rootBlockDevice?.encrypted !== true) out.push("the root volume is not encrypted (rootBlockDevice.encrypted)");
@@ -564,7 +567,7 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
         rows: [16],
         ruleIds: ["CKV_AWS_149", "AWS-0098"],
         description: "Secrets Manager secrets are encrypted with a customer-managed KMS key.",
-        check: { kind: "resource", types: [T.secret], run: (r) => customerKeyProblem(r, "kmsKeyId", "the secret") },
+        check: { kind: "resource", types: [T.secret], run: (r) => customerKeyProblem(r.props, "kmsKeyId", "the secret") },
     },
     {
         name: "iam-least-privilege",
@@ -639,24 +642,23 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
                         return out;
                     }
                     case T.fileSystem:
-                        return customerKeyProblem(r, "kmsKeyId", "the file system");
+                        return customerKeyProblem(p, "kmsKeyId", "the file system");
                     case T.rds: {
-                        const out = customerKeyProblem(r, "kmsKeyId", "the database storage");
-                        if (p.performanceInsightsEnabled === true) out.push(...customerKeyProblem(r, "performanceInsightsKmsKeyId", "Performance Insights"));
+                        const out = customerKeyProblem(p, "kmsKeyId", "the database storage");
+                        if (p.performanceInsightsEnabled === true) out.push(...customerKeyProblem(p, "performanceInsightsKmsKeyId", "Performance Insights"));
                         return out;
                     }
-                    case T.instance: {
-                        const out: string[] = [];
-                        if (!p.rootBlockDevice || !("kmsKeyId" in p.rootBlockDevice)) out.push("the root volume is not encrypted with a customer-managed KMS key (rootBlockDevice.kmsKeyId)");
-                        for (const d of p.ebsBlockDevices ?? []) if (!("kmsKeyId" in d)) out.push(`the data volume ${d.deviceName} is not encrypted with a customer-managed KMS key`);
-                        return out;
-                    }
+                    case T.instance:
+                        return [
+                            ...customerKeyProblem(p.rootBlockDevice ?? {}, "kmsKeyId", "the root volume"),
+                            ...(p.ebsBlockDevices ?? []).flatMap((d: any) => customerKeyProblem(d, "kmsKeyId", `the data volume ${d.deviceName}`)),
+                        ];
                     case T.volume:
-                        return customerKeyProblem(r, "kmsKeyId", "the volume");
+                        return customerKeyProblem(p, "kmsKeyId", "the volume");
                     case T.logGroup:
-                        return customerKeyProblem(r, "kmsKeyId", "the log group");
+                        return customerKeyProblem(p, "kmsKeyId", "the log group");
                     case T.snsTopic:
-                        return customerKeyProblem(r, "kmsMasterKeyId", "the topic");
+                        return customerKeyProblem(p, "kmsMasterKeyId", "the topic");
                     default:
                         return [];
                 }

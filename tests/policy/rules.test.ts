@@ -366,6 +366,7 @@ const CASES: Record<string, { fires: Case[]; holds: Case[] }> = {
             { label: "Performance Insights under the AWS-managed key", resources: [database({ performanceInsightsKmsKeyId: undefined })], message: /Performance Insights/ },
             { label: "a file system under the AWS-managed key", resources: [res("aws:efs/fileSystem:FileSystem", "fs", { encrypted: true })], message: /file system/ },
             { label: "a root volume under the default EBS key", resources: [instance("i", { rootBlockDevice: { encrypted: true } })], message: /root volume/ },
+            { label: "a data volume under the AWS-managed EBS alias", resources: [instance("i", { ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: true, kmsKeyId: "alias/aws/ebs" }] })], message: /sdf uses the AWS-managed key/ },
         ],
         holds: [
             {
