@@ -3,14 +3,17 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import type { StackConfig } from "../lib/config/stackConfig";
 import { planCluster } from "../lib/plan/clusterPlan";
-import { maxConnectionsFor, DB_POOL_MAX_ACTIVE } from "../lib/plan/databaseParameters";
+import { maxConnectionsFor, DB_POOL_MAX_ACTIVE, databaseIdentifier, databaseLogGroupName } from "../lib/plan/databaseParameters";
 import { al2023AmiNamePattern, amiArchitectureFor } from "../lib/node/nodeAmi";
 import { nodeLogGroupName } from "../lib/aws/nodeLogGroup";
 import { nodeMetricsNamespace } from "../lib/node/logShipping";
 import { clusterUrls } from "../lib/plan/clusterUrls";
 import { healthGateEnvironment, HEALTH_GATE_COMMAND } from "../lib/aws/rollingGate";
+import { flowLogGroupName, stackLogGroupPattern } from "../lib/aws/stackLogGroups";
+import { StackKey } from "./stackKey";
 import { Network } from "./network";
 import { SecurityGroups } from "./securityGroups";
+import { VpcEndpoints } from "./vpcEndpoints";
 import { ClusterSecrets } from "./clusterSecrets";
 import { DatabaseTier } from "./databaseTier";
 import { SharedFileSystem, THROUGHPUT_MODE } from "./sharedFileSystem";
@@ -67,19 +70,57 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
         const stack = args.stackName ?? pulumi.getStack();
         const opt = { parent: this };
         const region = aws.getRegionOutput({}, opt).region;
+        const databaseName = `${name}-db`;
+
+        // First, since everything that stores data is encrypted with it. CloudWatch Logs may use it for the
+        // stack's own log groups and for the two RDS exports (named after the fixed database identifier).
+        const key = new StackKey(
+            `${name}-kms`,
+            {
+                logGroupNamePatterns: [
+                    stackLogGroupPattern(stack),
+                    databaseLogGroupName(databaseIdentifier(pulumi.getProject(), pulumi.getStack(), databaseName), "*"),
+                ],
+                alarmTopic: config.alarms.enabled,
+            },
+            opt,
+        );
 
         const network = new Network(
             `${name}-network`,
-            { network: config.network, privateZoneName: plan.privateZoneName, logRetentionDays: config.logRetentionDays },
+            {
+                network: config.network,
+                privateZoneName: plan.privateZoneName,
+                logRetentionDays: config.logRetentionDays,
+                flowLogGroupName: flowLogGroupName(stack),
+                kmsKeyArn: key.keyArn,
+            },
             opt,
         );
-        const groups = new SecurityGroups(`${name}-sg`, { vpcId: network.vpcId, allowedClientCidrs: config.allowedClientCidrs }, opt);
+        const groups = new SecurityGroups(
+            `${name}-sg`,
+            { vpcId: network.vpcId, allowedClientCidrs: config.allowedClientCidrs, vpcEndpoints: config.vpcEndpoints },
+            opt,
+        );
+        const endpoints = config.vpcEndpoints
+            ? new VpcEndpoints(
+                  `${name}-endpoints`,
+                  {
+                      vpcId: network.vpcId,
+                      subnetIds: network.privateSubnetIds,
+                      securityGroupId: groups.vpcEndpointSgId!,
+                      routeTableIds: network.privateRouteTableIds,
+                  },
+                  opt,
+              )
+            : undefined;
 
         const secrets = new ClusterSecrets(
             `${name}-secrets`,
             {
                 hostNames: plan.hostNames,
                 nodeHostNames: plan.nodes.map((n) => n.hostName),
+                kmsKeyArn: key.keyArn,
                 analyticsAuthToken: config.analytics.enabled ? config.analytics.authToken : undefined,
                 recoveryWindowInDays: config.deletionProtection ? 30 : 7,
             },
@@ -88,7 +129,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
 
         const maxConnections = maxConnectionsFor(config.nodes.count, DB_POOL_MAX_ACTIVE);
         const database = new DatabaseTier(
-            `${name}-db`,
+            databaseName,
             {
                 subnetIds: network.privateSubnetIds,
                 securityGroupId: groups.databaseSgId,
@@ -101,6 +142,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                 privateZoneId: network.privateZoneId,
                 hostName: plan.database.hostName,
                 logRetentionDays: config.logRetentionDays,
+                kmsKeyArn: key.keyArn,
             },
             opt,
         );
@@ -111,6 +153,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                 subnetIds: network.privateSubnetIds,
                 securityGroupId: groups.fileSystemSgId,
                 runAs: plan.runAs,
+                kmsKeyArn: key.keyArn,
                 deletionProtection: config.deletionProtection,
             },
             opt,
@@ -143,7 +186,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
             `${name}-node-identity`,
             {
                 secretArn: secrets.secretArn,
-                kmsKeyArn: secrets.kmsKeyArn,
+                kmsKeyArn: key.keyArn,
                 fileSystemArn: fileSystem.fileSystemArn,
                 accessPointArn: fileSystem.accessPointArn,
                 region,
@@ -166,6 +209,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                         subnetId: network.privateSubnetIds[node.zoneSlot],
                         securityGroupId: groups.nodeSgId,
                         instanceProfileName: identity.instanceProfileName,
+                        kmsKeyArn: key.keyArn,
                         amiId: ami.id,
                         ignoreAmiChanges: ami.lookedUp,
                         fileSystemId: fileSystem.fileSystemId,
@@ -178,13 +222,14 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                         // On a replacement, one node at a time; on a first deploy the gate returns at once.
                         previousNodeGate: nodes.length > 0 ? nodes[nodes.length - 1].healthGate : undefined,
                         // What the boot uses and the inputs do not already bring (the file system's mount
-                        // targets come with accessPointId, the log group and profile with their names).
-                        // Never the database: the boot script waits for it.
+                        // targets come with accessPointId, the log group and profile with their names), and the
+                        // VPC endpoints the boot's AWS calls go through. Never the database: the boot script waits for it.
                         bootDependencies: [
                             ...network.privateEgress[node.zoneSlot],
                             ...groups.nodeBootRules,
                             secrets.secretValue,
                             identity.rolePolicy,
+                            ...(endpoints ? [endpoints] : []),
                         ],
                     },
                     opt,
@@ -224,7 +269,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                       },
                       // Alarms start judging once every node serves, not while nodes boot.
                       armAfter: [this.nodesHealthy],
-                      kmsKeyArn: secrets.kmsKeyArn,
+                      kmsKeyArn: key.keyArn,
                       alarmEmail: config.alarms.email,
                       region,
                       logGroupName: identity.logGroupName,

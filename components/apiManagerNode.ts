@@ -25,6 +25,8 @@ export interface ApiManagerNodeArgs {
     /** The nodes' security group. */
     readonly securityGroupId: pulumi.Input<string>;
     readonly instanceProfileName: pulumi.Input<string>;
+    /** The stack key the root volume is encrypted with (a different key replaces the node, as any volume change does). */
+    readonly kmsKeyArn: pulumi.Input<string>;
     /** Amazon Linux 2023 AMI. */
     readonly amiId: pulumi.Input<string>;
     /**
@@ -96,6 +98,7 @@ export class ApiManagerNode extends pulumi.ComponentResource {
                     volumeType: "gp3",
                     volumeSize: config.nodes.rootVolumeSizeGb,
                     encrypted: true,
+                    kmsKeyId: args.kmsKeyArn,
                     deleteOnTermination: true,
                 },
                 monitoring: true,

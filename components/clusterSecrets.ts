@@ -3,13 +3,14 @@ import * as aws from "@pulumi/aws";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { clusterSecretDocument } from "../lib/aws/clusterSecretDocument";
-import { secretKeyPolicy } from "../lib/aws/secretKeyPolicy";
 
 export interface ClusterSecretsArgs {
     /** Public host names; the portal host is the keystore certificate's CN, both are SANs. */
     readonly hostNames: { readonly portal: string; readonly gateway: string };
     /** Private node names (apim-<n>.<zone>), added to the certificate's SANs so peers can verify each other. */
     readonly nodeHostNames: readonly string[];
+    /** The stack key (components/stackKey.ts) the secret is encrypted with. */
+    readonly kmsKeyArn: pulumi.Input<string>;
     /** Only when analytics is enabled; omitted, the secret carries no WSO2_ANALYTICS_AUTH_TOKEN key. */
     readonly analyticsAuthToken?: pulumi.Input<string>;
     /**
@@ -38,12 +39,11 @@ export function validateRecoveryWindow(days: number): number {
 }
 
 /**
- * Every secret the cluster needs, generated once and identical on every node, in one KMS-encrypted
- * Secrets Manager secret that nodes read at boot (never through user data).
+ * Every secret the cluster needs, generated once and identical on every node, in one Secrets Manager
+ * secret encrypted with the stack key, that nodes read at boot (never through user data).
  */
 export class ClusterSecrets extends pulumi.ComponentResource {
     readonly secretArn: pulumi.Output<string>;
-    readonly kmsKeyArn: pulumi.Output<string>;
     /** pulumi.secret; the RDS master password (also in the secret as DB_MASTER_PASSWORD for the boot script). */
     readonly dbMasterPassword: pulumi.Output<string>;
     /** The keystore certificate (public), e.g. for a client that wants to pin it. */
@@ -87,29 +87,13 @@ export class ClusterSecrets extends pulumi.ComponentResource {
             parent,
         );
 
-        const identity = aws.getCallerIdentityOutput({}, parent);
-        const partition = aws.getPartitionOutput({}, parent);
-        const key = new aws.kms.Key(
-            `${name}-key`,
-            {
-                description: `Encrypts the WSO2 API-M secret of stack ${pulumi.getProject()}/${pulumi.getStack()}`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: pulumi
-                    .all([identity.accountId, partition.partition])
-                    .apply(([accountId, part]) => JSON.stringify(secretKeyPolicy(accountId, part))),
-            },
-            parent,
-        );
-        new aws.kms.Alias(`${name}-key-alias`, { namePrefix: `alias/${pulumi.getProject()}-${pulumi.getStack()}-secrets-`, targetKeyId: key.arn }, parent);
-
         // No fixed name: a replacement must not collide with the old secret during its recovery window.
         const secret = new aws.secretsmanager.Secret(
             `${name}-secret`,
             {
                 namePrefix: `${pulumi.getProject()}/${pulumi.getStack()}/`,
                 description: "WSO2 API-M passwords, encryption key and keystore; the nodes read it at boot",
-                kmsKeyId: key.arn,
+                kmsKeyId: args.kmsKeyArn,
                 recoveryWindowInDays,
             },
             parent,
@@ -140,12 +124,10 @@ export class ClusterSecrets extends pulumi.ComponentResource {
         this.secretValue = new aws.secretsmanager.SecretVersion(`${name}-secret-value`, { secretId: secret.id, secretString: pulumi.secret(document) }, parent);
 
         this.secretArn = secret.arn;
-        this.kmsKeyArn = key.arn;
         this.dbMasterPassword = dbMasterPassword;
         this.keystoreCertificatePem = keystoreCert.certPem;
         this.registerOutputs({
             secretArn: this.secretArn,
-            kmsKeyArn: this.kmsKeyArn,
             dbMasterPassword: this.dbMasterPassword,
             keystoreCertificatePem: this.keystoreCertificatePem,
         });

@@ -10,6 +10,7 @@ import {
     finalSnapshotIdentifier,
     parameterGroupFamily,
 } from "../lib/plan/databaseParameters";
+import { PERFORMANCE_INSIGHTS_RETENTION_DAYS, performanceInsightsSupported } from "../lib/plan/performanceInsights";
 
 export interface DatabaseTierArgs {
     /** Private subnets in at least two zones (the DB subnet group). */
@@ -39,9 +40,17 @@ export interface DatabaseTierArgs {
     readonly hostName: string;
     /** Retention of the exported error and slow-query log groups. */
     readonly logRetentionDays: number;
+    /**
+     * The stack key (components/stackKey.ts): storage, Performance Insights and the exported log groups
+     * are encrypted with it. Changing it replaces the instance (an RDS limit).
+     */
+    readonly kmsKeyArn: pulumi.Input<string>;
 }
 
-/** RDS MySQL for WSO2 (TLS required, encrypted, private) and its stable private DNS name. */
+/**
+ * RDS MySQL for WSO2 (TLS required, encrypted with the stack key, private) and its stable private DNS name.
+ * Performance Insights is on wherever the instance class offers it (not on the micro and small burstable classes).
+ */
 export class DatabaseTier extends pulumi.ComponentResource {
     /** RDS endpoint address; nodes use the stable hostName instead. */
     readonly address: pulumi.Output<string>;
@@ -80,7 +89,7 @@ export class DatabaseTier extends pulumi.ComponentResource {
             (log) =>
                 new aws.cloudwatch.LogGroup(
                     `${name}-log-${log}`,
-                    { name: databaseLogGroupName(identifier, log), retentionInDays: args.logRetentionDays },
+                    { name: databaseLogGroupName(identifier, log), retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
                     parent,
                 ),
         );
@@ -97,6 +106,14 @@ export class DatabaseTier extends pulumi.ComponentResource {
                 allocatedStorage: db.allocatedStorageGb,
                 maxAllocatedStorage: db.maxAllocatedStorageGb,
                 storageEncrypted: true,
+                kmsKeyId: args.kmsKeyArn,
+                ...(performanceInsightsSupported(db.instanceClass)
+                    ? {
+                          performanceInsightsEnabled: true,
+                          performanceInsightsKmsKeyId: args.kmsKeyArn,
+                          performanceInsightsRetentionPeriod: PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+                      }
+                    : { performanceInsightsEnabled: false }),
                 publiclyAccessible: false,
                 dbSubnetGroupName: subnetGroup.name,
                 vpcSecurityGroupIds: [args.securityGroupId],

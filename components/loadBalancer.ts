@@ -21,7 +21,7 @@ export interface LoadBalancerArgs {
     readonly subnetIds: pulumi.Input<string>[];
     /** The load balancer's security group (ingress from the allowed client CIDRs, egress to the nodes only). */
     readonly securityGroupId: pulumi.Input<string>;
-    /** ACM certificate of both HTTPS listeners; must cover both host names. */
+    /** ACM certificate of the HTTPS listener; must cover both host names. */
     readonly certificateArn: pulumi.Input<string>;
     /** The two public names the listener rules route on. */
     readonly hostNames: { readonly portal: string; readonly gateway: string };
@@ -50,9 +50,10 @@ export interface TargetGroupRef {
 const ACCESS_LOG_PREFIX = "alb";
 
 /**
- * The internet-facing ALB: HTTPS 443 routed by host name to the portal and gateway target groups,
- * HTTP 80 redirecting to HTTPS, and the WebSocket listener; every target group health-checked on WSO2's
- * startup health check. Routing lives in lib/aws/loadBalancerRouting.ts.
+ * The internet-facing ALB: HTTPS 443 routed by host name to the portal and gateway target groups (and
+ * WebSocket handshakes for the gateway host to WSO2's WebSocket transport), HTTP 80 redirecting to HTTPS;
+ * every target group health-checked on WSO2's startup health check. Routing lives in
+ * lib/aws/loadBalancerRouting.ts.
  */
 export class LoadBalancer extends pulumi.ComponentResource {
     readonly arn: pulumi.Output<string>;
@@ -161,7 +162,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
                 {
                     listenerArn: listeners.get(route.listenerPort)!.arn,
                     priority: route.priority,
-                    conditions: [{ hostHeader: { values: [route.host] } }],
+                    conditions: [
+                        { hostHeader: { values: [route.host] } },
+                        ...(route.header ? [{ httpHeader: { httpHeaderName: route.header.name, values: [...route.header.values] } }] : []),
+                    ],
                     actions: [{ type: "forward", targetGroupArn: groupArn(route.targetGroup) }],
                 },
                 { parent: this },
@@ -201,6 +205,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             opts,
         );
         new aws.s3.BucketOwnershipControls(`${name}-logs-ownership`, { bucket: bucket.bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
+        // SSE-S3, not the stack key: ALB access-log delivery writes only to buckets encrypted with S3-managed keys.
         new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-logs-encryption`,
             { bucket: bucket.bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },

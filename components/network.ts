@@ -15,6 +15,10 @@ export interface NetworkArgs {
     readonly privateZoneName: string;
     /** Retention of the VPC flow-log group (a CloudWatch-accepted value). Unused with an existing VPC. */
     readonly logRetentionDays: number;
+    /** Name of the VPC flow-log group (lib/aws/stackLogGroups.ts), within the stack key's log group patterns. Unused with an existing VPC. */
+    readonly flowLogGroupName: string;
+    /** The stack key the flow-log group is encrypted with. Unused with an existing VPC. */
+    readonly kmsKeyArn: pulumi.Input<string>;
 }
 
 /**
@@ -28,6 +32,8 @@ export class Network extends pulumi.ComponentResource {
     readonly publicSubnetIds: pulumi.Output<string>[];
     /** In zone order; the index is NodePlan.zoneSlot. */
     readonly privateSubnetIds: pulumi.Output<string>[];
+    /** Route tables of the private subnets (new VPC only; empty for an existing VPC, whose tables the stack does not own). */
+    readonly privateRouteTableIds: pulumi.Output<string>[];
     readonly privateZoneId: pulumi.Output<string>;
     /** Zone of each private subnet, in the same order (new VPC only; undefined for an existing VPC). */
     readonly availabilityZones?: pulumi.Output<string>[];
@@ -48,12 +54,14 @@ export class Network extends pulumi.ComponentResource {
             this.publicSubnetIds = net.publicSubnetIds.map((id) => pulumi.output(id));
             this.privateSubnetIds = net.privateSubnetIds.map((id) => pulumi.output(id));
             this.privateEgress = net.privateSubnetIds.map(() => []);
+            this.privateRouteTableIds = [];
         } else {
-            const built = this.buildVpc(name, net, args.logRetentionDays);
+            const built = this.buildVpc(name, net, args);
             this.vpcId = built.vpc.id;
             this.vpcCidrBlock = built.vpc.cidrBlock;
             this.publicSubnetIds = built.publicSubnets.map((s) => s.id);
             this.privateSubnetIds = built.privateSubnets.map((s) => s.id);
+            this.privateRouteTableIds = built.privateRouteTables.map((t) => t.id);
             this.availabilityZones = built.privateSubnets.map((s) => s.availabilityZone);
             this.privateEgress = built.privateEgress;
         }
@@ -74,11 +82,12 @@ export class Network extends pulumi.ComponentResource {
             vpcCidrBlock: this.vpcCidrBlock,
             publicSubnetIds: this.publicSubnetIds,
             privateSubnetIds: this.privateSubnetIds,
+            privateRouteTableIds: this.privateRouteTableIds,
             privateZoneId: this.privateZoneId,
         });
     }
 
-    private buildVpc(name: string, net: Extract<NetworkConfig, { mode: "new" }>, logRetentionDays: number) {
+    private buildVpc(name: string, net: Extract<NetworkConfig, { mode: "new" }>, args: NetworkArgs) {
         const parent = { parent: this };
         const zoneCount = net.availabilityZoneCount;
         const layout = vpcSubnetLayout(net.vpcCidr, zoneCount);
@@ -123,6 +132,7 @@ export class Network extends pulumi.ComponentResource {
         });
 
         const privateEgress: pulumi.Resource[][] = [];
+        const privateRouteTables: aws.ec2.RouteTable[] = [];
         const privateSubnets = layout.privateCidrs.map((cidrBlock, i) => {
             const subnet = new aws.ec2.Subnet(
                 `${name}-private-${i + 1}`,
@@ -130,6 +140,7 @@ export class Network extends pulumi.ComponentResource {
                 parent,
             );
             const routes = new aws.ec2.RouteTable(`${name}-private-${i + 1}-rt`, { vpcId: vpc.id }, parent);
+            privateRouteTables.push(routes);
             const defaultRoute = new aws.ec2.Route(
                 `${name}-private-${i + 1}-default`,
                 { routeTableId: routes.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: natGateways[natGatewayFor(i, net.natGateways)].id },
@@ -140,14 +151,18 @@ export class Network extends pulumi.ComponentResource {
             return subnet;
         });
 
-        this.buildFlowLogs(name, vpc, logRetentionDays);
-        return { vpc, publicSubnets, privateSubnets, privateEgress };
+        this.buildFlowLogs(name, vpc, args);
+        return { vpc, publicSubnets, privateSubnets, privateEgress, privateRouteTables };
     }
 
     /** All VPC traffic metadata to CloudWatch (CKV2_AWS_11, EC2.6), through a role scoped to that one group. */
-    private buildFlowLogs(name: string, vpc: aws.ec2.Vpc, retentionInDays: number): void {
+    private buildFlowLogs(name: string, vpc: aws.ec2.Vpc, args: NetworkArgs): void {
         const parent = { parent: this };
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { retentionInDays }, parent);
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-flow-logs`,
+            { name: args.flowLogGroupName, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
+            parent,
+        );
         const identity = aws.getCallerIdentityOutput({}, parent);
         const role = new aws.iam.Role(
             `${name}-flow-logs-role`,

@@ -6,7 +6,7 @@ import { nodeMetricsNamespace } from "../lib/node/logShipping";
 export interface NodeIdentityArgs {
     /** The stack's one secret; the nodes may read only this one. */
     readonly secretArn: pulumi.Input<string>;
-    /** The KMS key encrypting that secret; usable by the nodes only through Secrets Manager. */
+    /** The stack key: it encrypts the secret (the nodes may decrypt only through Secrets Manager) and the node log group. */
     readonly kmsKeyArn: pulumi.Input<string>;
     /** The shared artifact file system and the access point the nodes must mount it through. */
     readonly fileSystemArn: pulumi.Input<string>;
@@ -37,7 +37,11 @@ export class NodeIdentity extends pulumi.ComponentResource {
         super("wso2-apim-ha:nodeIdentity:NodeIdentity", name, {}, opts);
         const opt = { parent: this };
 
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: args.logGroupName, retentionInDays: args.logRetentionDays }, opt);
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            { name: args.logGroupName, retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
+            opt,
+        );
 
         const role = new aws.iam.Role(
             `${name}-role`,

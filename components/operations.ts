@@ -13,7 +13,7 @@ export interface OperationsArgs {
      * is still booting.
      */
     readonly armAfter?: readonly pulumi.Resource[];
-    /** The stack's customer-managed KMS key; its policy lets CloudWatch alarms use it (lib/aws/secretKeyPolicy.ts). */
+    /** The stack's customer-managed KMS key; its policy lets CloudWatch alarms use it (lib/aws/stackKeyPolicy.ts). */
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Subscribed to the topic when given (AWS mails a confirmation link first). */
     readonly alarmEmail?: string;

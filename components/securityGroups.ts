@@ -2,10 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import {
     SECURITY_GROUP_DESCRIPTIONS,
-    SECURITY_GROUP_ROLES,
     SecurityGroupRole,
     isNodeBootRule,
     securityGroupNamePart,
+    securityGroupRoles,
     securityGroupRuleKey,
     securityGroupRules,
 } from "../lib/aws/securityGroupRules";
@@ -13,12 +13,15 @@ import {
 export interface SecurityGroupsArgs {
     /** VPC the four groups belong to. */
     readonly vpcId: pulumi.Input<string>;
-    /** CIDRs allowed to reach the load balancer on 443, 80 and the secure WebSocket port; at least one. */
+    /** CIDRs allowed to reach the load balancer on 443 and 80; at least one. */
     readonly allowedClientCidrs: readonly string[];
+    /** Also create the VPC interface endpoints' group (HTTPS from the nodes only). Default false. */
+    readonly vpcEndpoints?: boolean;
 }
 
 /**
- * The four security groups (load balancer, nodes, database, file system), created without inline rules;
+ * The security groups (load balancer, nodes, database, file system, and with vpcEndpoints the endpoints'
+ * group), created without inline rules;
  * every rule of lib/aws/securityGroupRules.ts becomes one separate rule resource, which breaks the
  * load balancer ↔ node ↔ database/EFS reference cycle.
  */
@@ -29,13 +32,16 @@ export class SecurityGroups extends pulumi.ComponentResource {
     readonly fileSystemSgId: pulumi.Output<string>;
     /** The rule resources a node's boot needs before it reaches its database step (lib/aws/securityGroupRules.ts isNodeBootRule). */
     readonly nodeBootRules: readonly pulumi.Resource[];
+    /** Only with vpcEndpoints. */
+    readonly vpcEndpointSgId?: pulumi.Output<string>;
 
     constructor(name: string, args: SecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("wso2-apim-ha:securityGroups:SecurityGroups", name, {}, opts);
 
         // Without inline egress the provider also removes AWS's default allow-all egress rule.
+        const options = { vpcEndpoints: args.vpcEndpoints ?? false };
         const ids = {} as Record<SecurityGroupRole, pulumi.Output<string>>;
-        for (const role of SECURITY_GROUP_ROLES) {
+        for (const role of securityGroupRoles(options)) {
             ids[role] = new aws.ec2.SecurityGroup(
                 `${name}-${securityGroupNamePart(role)}`,
                 { vpcId: args.vpcId, description: SECURITY_GROUP_DESCRIPTIONS[role], revokeRulesOnDelete: true },
@@ -44,7 +50,7 @@ export class SecurityGroups extends pulumi.ComponentResource {
         }
 
         const nodeBootRules: pulumi.Resource[] = [];
-        for (const rule of securityGroupRules(args.allowedClientCidrs)) {
+        for (const rule of securityGroupRules(args.allowedClientCidrs, options)) {
             const common = {
                 securityGroupId: ids[rule.group],
                 description: rule.description,
@@ -66,7 +72,9 @@ export class SecurityGroups extends pulumi.ComponentResource {
         this.nodeSgId = ids.node;
         this.databaseSgId = ids.database;
         this.fileSystemSgId = ids.fileSystem;
+        this.vpcEndpointSgId = ids.vpcEndpoint;
         this.registerOutputs({
+            vpcEndpointSgId: this.vpcEndpointSgId,
             loadBalancerSgId: this.loadBalancerSgId,
             nodeSgId: this.nodeSgId,
             databaseSgId: this.databaseSgId,

@@ -9,6 +9,8 @@ export interface SharedFileSystemArgs {
     readonly securityGroupId: pulumi.Input<string>;
     /** POSIX owner the access point enforces and creates its root with (plan.runAs; the same on every node). */
     readonly runAs: { readonly uid: number; readonly gid: number };
+    /** The stack key (components/stackKey.ts) the file system is encrypted with. */
+    readonly kmsKeyArn: pulumi.Input<string>;
     /** Pulumi `protect` on the file system, so a `pulumi destroy` cannot drop the shared artifacts. */
     readonly deletionProtection: boolean;
 }
@@ -20,7 +22,7 @@ export const THROUGHPUT_MODE = "elastic";
 export const ACCESS_POINT_ROOT = "/deployment-server";
 
 /**
- * The EFS share behind repository/deployment/server (seed step 5): encrypted, backed up, TLS-only,
+ * The EFS share behind repository/deployment/server (seed step 5): encrypted with the stack key, backed up, TLS-only,
  * reached through one access point that pins the owner both nodes run as.
  */
 export class SharedFileSystem extends pulumi.ComponentResource {
@@ -39,6 +41,8 @@ export class SharedFileSystem extends pulumi.ComponentResource {
             `${name}-fs`,
             {
                 encrypted: true,
+                // Changing the key replaces the file system (an EFS limit).
+                kmsKeyId: args.kmsKeyArn,
                 performanceMode: "generalPurpose",
                 throughputMode: THROUGHPUT_MODE,
                 // Two policies: each lifecycle entry may hold one transition only.

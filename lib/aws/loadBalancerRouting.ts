@@ -1,8 +1,9 @@
 import { PORTS, HEALTH_CHECK_PATH } from "../plan/ports";
 
 /**
- * How the load balancer routes: host name → listener port → target group → node port. Written once here
- * so the component, the tests and the README read the same table.
+ * How the load balancer routes: host name (and, for WebSockets, the Upgrade header) → listener port →
+ * target group → node port. Written once here so the component, the tests and the README read the same
+ * table. Clients reach 443 and 80 only: WebSocket handshakes arrive on 443 like any other request.
  */
 
 export type TargetGroupKey = "portal" | "gateway" | "websocket";
@@ -31,25 +32,40 @@ export interface ListenerSpec {
 export const LISTENERS: readonly ListenerSpec[] = [
     { port: PORTS.loadBalancerHttps, kind: "https" },
     { port: PORTS.loadBalancerHttp, kind: "redirect" },
-    { port: PORTS.websocketWss, kind: "https" },
 ];
+
+/** A request header a rule requires besides the host; the ALB compares values case-insensitively. */
+export interface HeaderMatch {
+    readonly name: string;
+    readonly values: readonly string[];
+}
+
+/** What a WebSocket opening handshake carries (RFC 6455): `Upgrade: websocket`. */
+export const WEBSOCKET_UPGRADE: HeaderMatch = { name: "Upgrade", values: ["websocket"] };
 
 export interface Route {
     readonly listenerPort: number;
     readonly host: string;
+    /** Only requests that also carry this header; undefined: any request for the host. */
+    readonly header?: HeaderMatch;
     readonly targetGroup: TargetGroupKey;
     readonly targetPort: number;
-    /** Listener rule priority (unique per listener). */
+    /** Listener rule priority (unique per listener; the lowest matching rule wins). */
     readonly priority: number;
 }
 
-/** Every host-header rule. A request matching none gets the listener's fixed 404. */
+/**
+ * Every listener rule. A WebSocket handshake for the gateway host goes to WSO2's WebSocket transport; the
+ * rule sits before the gateway host's own rule, which takes everything else. A request matching no rule
+ * gets the listener's fixed 404.
+ */
 export function loadBalancerRoutes(hostNames: { readonly portal: string; readonly gateway: string }): Route[] {
     const port = (key: TargetGroupKey) => TARGET_GROUPS.find((t) => t.key === key)!.port;
+    const https = PORTS.loadBalancerHttps;
     return [
-        { listenerPort: PORTS.loadBalancerHttps, host: hostNames.portal, targetGroup: "portal", targetPort: port("portal"), priority: 10 },
-        { listenerPort: PORTS.loadBalancerHttps, host: hostNames.gateway, targetGroup: "gateway", targetPort: port("gateway"), priority: 20 },
-        { listenerPort: PORTS.websocketWss, host: hostNames.gateway, targetGroup: "websocket", targetPort: port("websocket"), priority: 10 },
+        { listenerPort: https, host: hostNames.portal, targetGroup: "portal", targetPort: port("portal"), priority: 10 },
+        { listenerPort: https, host: hostNames.gateway, header: WEBSOCKET_UPGRADE, targetGroup: "websocket", targetPort: port("websocket"), priority: 15 },
+        { listenerPort: https, host: hostNames.gateway, targetGroup: "gateway", targetPort: port("gateway"), priority: 20 },
     ];
 }
 

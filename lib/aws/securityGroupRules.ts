@@ -6,9 +6,18 @@ import { PORTS, NODE_TO_NODE_PORTS } from "../plan/ports";
  * Every rule is TCP on a single port.
  */
 
-export type SecurityGroupRole = "loadBalancer" | "node" | "database" | "fileSystem";
+export type SecurityGroupRole = "loadBalancer" | "node" | "database" | "fileSystem" | "vpcEndpoint";
 
-export const SECURITY_GROUP_ROLES: readonly SecurityGroupRole[] = ["loadBalancer", "node", "database", "fileSystem"];
+/** Options that add groups and rules to the base four. */
+export interface SecurityGroupOptions {
+    /** The VPC interface endpoints' group, admitting HTTPS from the nodes (the `vpcEndpoints` key). Default false. */
+    readonly vpcEndpoints?: boolean;
+}
+
+/** The groups a stack has: always load balancer, nodes, database, file system; the endpoints' group with vpcEndpoints. */
+export function securityGroupRoles(options: SecurityGroupOptions = {}): SecurityGroupRole[] {
+    return ["loadBalancer", "node", "database", "fileSystem", ...(options.vpcEndpoints ? (["vpcEndpoint"] as const) : [])];
+}
 
 /** Group descriptions (AWS replaces a group when its description changes, so keep them stable). */
 export const SECURITY_GROUP_DESCRIPTIONS: Readonly<Record<SecurityGroupRole, string>> = {
@@ -16,6 +25,7 @@ export const SECURITY_GROUP_DESCRIPTIONS: Readonly<Record<SecurityGroupRole, str
     node: "WSO2 API-M nodes: traffic from the load balancer and from peer nodes only",
     database: "WSO2 API-M RDS MySQL: reachable from the nodes only",
     fileSystem: "WSO2 API-M EFS shared artifacts: NFS from the nodes only",
+    vpcEndpoint: "WSO2 API-M VPC interface endpoints: HTTPS from the nodes only",
 };
 
 export type RulePeer = { readonly kind: "cidr"; readonly cidr: string } | { readonly kind: "group"; readonly group: SecurityGroupRole };
@@ -48,22 +58,24 @@ const NODE_PEER_PURPOSE: Readonly<Record<number, string>> = {
     [PORTS.jmsBroker]: "JMS broker (AMQP)",
 };
 
+/** The only ports clients reach: HTTPS (WebSocket handshakes included) and HTTP, which only redirects. */
+export const CLIENT_PORTS = [PORTS.loadBalancerHttps, PORTS.loadBalancerHttp] as const;
+
 const CLIENT_PURPOSE: Readonly<Record<number, string>> = {
-    [PORTS.loadBalancerHttps]: "HTTPS",
+    [PORTS.loadBalancerHttps]: "HTTPS and secure WebSocket",
     [PORTS.loadBalancerHttp]: "HTTP (redirects to HTTPS)",
-    [PORTS.websocketWss]: "secure WebSocket",
 };
 
 const group = (g: SecurityGroupRole): RulePeer => ({ kind: "group", group: g });
 const cidr = (c: string): RulePeer => ({ kind: "cidr", cidr: c });
 
 /** The complete rule set; nothing else opens a port. */
-export function securityGroupRules(allowedClientCidrs: readonly string[]): SecurityGroupRule[] {
+export function securityGroupRules(allowedClientCidrs: readonly string[], options: SecurityGroupOptions = {}): SecurityGroupRule[] {
     if (allowedClientCidrs.length === 0) throw new Error("securityGroupRules: at least one allowed client CIDR is required");
     const clients = [...new Set(allowedClientCidrs)];
     const rules: SecurityGroupRule[] = [];
 
-    for (const port of [PORTS.loadBalancerHttps, PORTS.loadBalancerHttp, PORTS.websocketWss]) {
+    for (const port of CLIENT_PORTS) {
         for (const c of clients) {
             rules.push({ group: "loadBalancer", direction: "ingress", port, peer: cidr(c), description: `${CLIENT_PURPOSE[port]} from clients in ${c}` });
         }
@@ -87,6 +99,10 @@ export function securityGroupRules(allowedClientCidrs: readonly string[]): Secur
     rules.push({ group: "node", direction: "egress", port: PORTS.nfs, peer: group("fileSystem"), description: "To EFS (NFS over TLS)" });
     rules.push({ group: "database", direction: "ingress", port: PORTS.mysql, peer: group("node"), description: "MySQL from the API-M nodes" });
     rules.push({ group: "fileSystem", direction: "ingress", port: PORTS.nfs, peer: group("node"), description: "NFS from the API-M nodes" });
+    if (options.vpcEndpoints) {
+        // The nodes' HTTPS egress above already covers the endpoints' addresses inside the VPC.
+        rules.push({ group: "vpcEndpoint", direction: "ingress", port: PORTS.loadBalancerHttps, peer: group("node"), description: "HTTPS from the API-M nodes to AWS APIs" });
+    }
     return rules;
 }
 

@@ -74,6 +74,8 @@ export interface StackConfig {
     readonly analytics: AnalyticsConfig;
     /** CloudWatch alarms, their SNS topic, the dashboard and the saved queries; email subscribes to the topic. */
     readonly alarms: { readonly enabled: boolean; readonly email?: string };
+    /** Interface endpoints (and, in a new VPC, an S3 gateway endpoint) for the AWS APIs the nodes call. */
+    readonly vpcEndpoints: boolean;
 }
 
 /** One declared key of Pulumi.yaml's `config:` block. */
@@ -283,6 +285,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declare
         logRetentionDays,
         analytics,
         alarms: { enabled: bool("alarmsEnabled"), email: alarmEmail || undefined },
+        vpcEndpoints: bool("vpcEndpoints"),
     };
 }
 

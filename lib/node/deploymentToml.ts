@@ -69,9 +69,10 @@ export function derivedDeploymentValues(config: StackConfig, plan: ClusterPlan, 
                         // Step 7: APIs are exposed on the gateway host behind the load balancer.
                         http_endpoint: `http://${gateway}`,
                         https_endpoint: `https://${gateway}`,
-                        // The load balancer exposes WebSockets over TLS only.
-                        ws_endpoint: `wss://${gateway}:${PORTS.websocketWss}`,
-                        wss_endpoint: `wss://${gateway}:${PORTS.websocketWss}`,
+                        // WebSockets reach the load balancer on 443 only, over TLS. The port is explicit because
+                        // WSO2 reads a wss URL without one as 8099 (VHost.fromEndpointUrls); without ws_endpoint
+                        // WSO2 offers no plain ws URL for the environment.
+                        wss_endpoint: `wss://${gateway}:${PORTS.loadBalancerHttps}`,
                     },
                 ],
             },

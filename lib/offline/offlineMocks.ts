@@ -23,6 +23,8 @@ export interface RecordedResource {
      * the SDK sends them to the engine (a component named there stands for every resource inside it).
      */
     readonly dependsOn: readonly string[];
+    /** For each input, the names of the resources its value came from (what a policy pack sees as propertyDependencies). */
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
     readonly custom: boolean;
     /** Pulumi's protect option (inherited from the parent when not set). */
     readonly protect: boolean;
@@ -186,7 +188,7 @@ function urnName(urn: string): string {
  */
 export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", options: { readonly preview?: boolean } = {}): OfflineRun {
     const run: OfflineRun = { resources: [], unknownCalls: [] };
-    const pending = new Map<string, { parent: string | null; dependsOn: string[]; protect: boolean }>();
+    const pending = new Map<string, { parent: string | null; dependsOn: string[]; protect: boolean; propertyDependencies: Record<string, string[]> }>();
     pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -198,7 +200,7 @@ export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", opt
                     ...(COMPUTED[args.type]?.(args.name, inputs) ?? {}),
                 };
                 const key = `${args.type}::${args.name}`;
-                const meta = pending.get(key) ?? { parent: null, dependsOn: [], protect: false };
+                const meta = pending.get(key) ?? { parent: null, dependsOn: [], protect: false, propertyDependencies: {} };
                 run.resources.push({ type: args.type, name: args.name, id, inputs, outputs: state, custom: args.custom !== false, ...meta });
                 return { id, state };
             },
@@ -223,10 +225,15 @@ export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", opt
     monitor.registerResource = (req: any, callback: any) => {
         const parentUrn: string = req.getParent();
         const deps = new Set<string>(req.getDependenciesList().map(urnName));
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((value: any, key: string) => {
+            propertyDependencies[key] = value.getUrnsList().map(urnName);
+        });
         pending.set(`${req.getType()}::${req.getName()}`, {
             parent: parentUrn ? urnName(parentUrn) : null,
             dependsOn: [...deps],
             protect: req.getProtect() ?? false,
+            propertyDependencies,
         });
         return register(req, callback);
     };

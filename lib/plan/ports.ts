@@ -13,7 +13,7 @@ export const PORTS = {
   /** API gateway (passthrough/NIO) transports. */
   gatewayHttps: 8243,
   gatewayHttp: 8280,
-  /** WebSocket gateway transports. */
+  /** WebSocket gateway transports; the load balancer sends the gateway host's `Upgrade: websocket` requests to wss. */
   websocketWss: 8099,
   websocketWs: 9099,
   /** Node-to-node: throttle events (binary TCP and SSL) and the JMS broker. */

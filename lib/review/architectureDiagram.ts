@@ -111,8 +111,14 @@ export function architectureFlowchart(resources: readonly RenderedResource[]): F
             .filter((rule) => (rule.inputs.actions ?? []).some((a: any) => a.type === "forward" && a.targetGroupArn === arn))
             .flatMap((rule) => {
                 const listener = byArn.get(String(rule.inputs.listenerArn));
-                const names = (rule.inputs.conditions ?? []).flatMap((c: any) => c.hostHeader?.values ?? []);
-                return names.map((host: string) => `${host} :${listener?.inputs.port ?? "?"}`);
+                const conditions = rule.inputs.conditions ?? [];
+                const names = conditions.flatMap((c: any) => c.hostHeader?.values ?? []);
+                // A header match (the WebSocket handshake's Upgrade) is what tells two rules for one host apart.
+                const headers = conditions
+                    .filter((c: any) => c.httpHeader)
+                    .map((c: any) => ` + ${c.httpHeader.httpHeaderName}: ${(c.httpHeader.values ?? []).join("|")}`)
+                    .join("");
+                return names.map((host: string) => `${host} :${listener?.inputs.port ?? "?"}${headers}`);
             });
         const lb = albs.find((a) => of(T.listener).some((l) => l.inputs.loadBalancerArn === a.outputs?.arn));
         if (lb && hosts.length > 0) edges.push({ from: nodeId(lb), to: nodeId(tg), label: hosts.join("\n") });

@@ -12,8 +12,6 @@ const T = {
     randomId: "random:index/randomId:RandomId",
     privateKey: "tls:index/privateKey:PrivateKey",
     cert: "tls:index/selfSignedCert:SelfSignedCert",
-    key: "aws:kms/key:Key",
-    alias: "aws:kms/alias:Alias",
     secret: "aws:secretsmanager/secret:Secret",
     version: "aws:secretsmanager/secretVersion:SecretVersion",
 };
@@ -23,6 +21,7 @@ const ANALYTICS_TOKEN = `${OFFLINE_SECRET_PREFIX}analytics-token`;
 
 const config = sampleConfig({ nodeCount: 2 });
 const plan = planCluster(config);
+const STACK_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-stack-key";
 const CONTRACT_KEYS = [...Object.values(SERVER_SECRET_ENV), ...Object.values(BOOT_ONLY_SECRET_KEYS)];
 
 interface Deployed {
@@ -30,7 +29,6 @@ interface Deployed {
     resources: RecordedResource[];
     document: Record<string, string>;
     secretArn: string;
-    kmsKeyArn: string;
     dbMasterPassword: string;
 }
 
@@ -39,12 +37,17 @@ const deployed: Record<string, Deployed> = {};
 
 async function deploy(name: string, analyticsAuthToken?: pulumi.Input<string>): Promise<void> {
     const { ClusterSecrets } = require("../../components/clusterSecrets") as { ClusterSecrets: typeof ClusterSecretsClass };
-    const secrets = new ClusterSecrets(name, { hostNames: config.hostNames, nodeHostNames: plan.nodes.map((n) => n.hostName), analyticsAuthToken });
-    const [secretArn, kmsKeyArn, dbMasterPassword] = await Promise.all([resolve(secrets.secretArn), resolve(secrets.kmsKeyArn), resolve(secrets.dbMasterPassword)]);
+    const secrets = new ClusterSecrets(name, {
+        hostNames: config.hostNames,
+        nodeHostNames: plan.nodes.map((n) => n.hostName),
+        kmsKeyArn: STACK_KEY_ARN,
+        analyticsAuthToken,
+    });
+    const [secretArn, dbMasterPassword] = await Promise.all([resolve(secrets.secretArn), resolve(secrets.dbMasterPassword)]);
     await settle();
     const resources = tree(run, name);
     const document = JSON.parse(plain(one(resources, T.version).inputs.secretString));
-    deployed[name] = { secrets, resources, document, secretArn, kmsKeyArn, dbMasterPassword };
+    deployed[name] = { secrets, resources, document, secretArn, dbMasterPassword };
 }
 
 beforeAll(async () => {
@@ -67,13 +70,10 @@ describe("the stack secret", () => {
         expect(wasSecret(one(d().resources, T.version).inputs.secretString)).toBe(true);
     });
 
-    test("is encrypted with the stack's own rotating KMS key", () => {
-        const key = one(d().resources, T.key);
+    test("is encrypted with the stack key it is given, and creates no key of its own", () => {
         const secret = one(d().resources, T.secret);
-        expect(key.inputs.enableKeyRotation).toBe(true);
-        expect(key.inputs.description).toMatch(/\S/);
-        expect(secret.inputs.kmsKeyId).toBe(d().kmsKeyArn);
-        expect(one(d().resources, T.alias).inputs.targetKeyId).toBe(d().kmsKeyArn);
+        expect(secret.inputs.kmsKeyId).toBe(STACK_KEY_ARN);
+        expect(ofType(d().resources, "aws:kms/key:Key")).toEqual([]);
         expect(d().secretArn).toBe(secret.outputs.arn);
     });
 
@@ -134,7 +134,7 @@ test("the RDS master password output is secret and matches the one in the secret
 });
 
 test("plain outputs carry no secret", async () => {
-    for (const output of [d().secrets.secretArn, d().secrets.kmsKeyArn, d().secrets.keystoreCertificatePem]) {
+    for (const output of [d().secrets.secretArn, d().secrets.keystoreCertificatePem]) {
         expect(await pulumi.isSecret(output)).toBe(false);
         expect(await resolve(output)).not.toContain(OFFLINE_SECRET_PREFIX);
     }
@@ -150,7 +150,7 @@ test("outside the generators, generated secrets appear only inside secret values
 
 test("an invalid recovery window is refused", () => {
     const { ClusterSecrets } = require("../../components/clusterSecrets") as { ClusterSecrets: typeof ClusterSecretsClass };
-    expect(() => new ClusterSecrets("bad", { hostNames: config.hostNames, nodeHostNames: [], recoveryWindowInDays: 3 })).toThrow(/0 or 7-30/);
+    expect(() => new ClusterSecrets("bad", { hostNames: config.hostNames, nodeHostNames: [], kmsKeyArn: STACK_KEY_ARN, recoveryWindowInDays: 3 })).toThrow(/0 or 7-30/);
 });
 
 test("the document builder refuses an empty value", () => {

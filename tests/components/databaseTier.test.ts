@@ -9,6 +9,7 @@ import {
 } from "../../lib/plan/databaseParameters";
 import { APIM_DB_NAME, planCluster } from "../../lib/plan/clusterPlan";
 import { PORTS } from "../../lib/plan/ports";
+import { performanceInsightsSupported } from "../../lib/plan/performanceInsights";
 import { isProtected, one, ofType, plain, plainSecretPaths, resolve, settle, tree, wasSecret } from "../support/componentRun";
 import { sampleConfig } from "../support/sampleConfig";
 import type { DatabaseTier as DatabaseTierClass } from "../../components/databaseTier";
@@ -23,6 +24,7 @@ const T = {
 const SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"];
 const SG = "sg-0database000000000";
 const MASTER_PASSWORD = "offline-secret-db-master";
+const STACK_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-stack-key";
 
 interface Deployed {
     tier: DatabaseTierClass;
@@ -52,6 +54,7 @@ async function deploy(name: string, overrides: Record<string, unknown>): Promise
         privateZoneId: "ZPRIVATE",
         hostName: plan.database.hostName,
         logRetentionDays: config.logRetentionDays,
+        kmsKeyArn: STACK_KEY_ARN,
     });
     const address = await resolve(tier.address);
     await settle();
@@ -62,6 +65,7 @@ beforeAll(async () => {
     run = installOfflineMocks();
     await deploy("prod", { nodeCount: 2, deletionProtection: true, dbMultiAz: true, dbBackupRetentionDays: 14, dbEngineVersion: "8.0.39" });
     await deploy("dev", { deletionProtection: false, dbMultiAz: false, dbBackupRetentionDays: 1, dbEngineVersion: "8.4", logRetentionDays: 7 });
+    await deploy("tiny", { deletionProtection: false, dbInstanceClass: "db.t4g.small" });
 });
 
 const instance = (name: string) => one(deployed[name].resources, T.instance);
@@ -79,6 +83,16 @@ describe.each(["prod", "dev"])("database tier (%s)", (name) => {
             maxAllocatedStorage: 200,
             port: PORTS.mysql,
         });
+    });
+
+    test("storage, Performance Insights and the exported log groups are encrypted with the stack key", () => {
+        expect(instance(name).inputs).toMatchObject({
+            kmsKeyId: STACK_KEY_ARN,
+            performanceInsightsEnabled: true,
+            performanceInsightsKmsKeyId: STACK_KEY_ARN,
+            performanceInsightsRetentionPeriod: 7,
+        });
+        for (const g of ofType(d().resources, T.logGroup)) expect(g.inputs.kmsKeyId).toBe(STACK_KEY_ARN);
     });
 
     test("lives in the given private subnets behind the database security group", () => {
@@ -142,6 +156,14 @@ test("Multi-AZ, backups and deletion protection follow the arguments", () => {
     expect(instance("prod").inputs.finalSnapshotIdentifier).toMatch(/^[a-z][a-z0-9-]*-final$/);
     expect(instance("dev").inputs).toMatchObject({ multiAz: false, backupRetentionPeriod: 1, deletionProtection: false, skipFinalSnapshot: true });
     expect(instance("dev").inputs.finalSnapshotIdentifier).toBeUndefined();
+});
+
+test("Performance Insights stays off on instance classes that do not offer it, the storage is still under the stack key", () => {
+    const tiny = instance("tiny").inputs;
+    expect(tiny).toMatchObject({ instanceClass: "db.t4g.small", kmsKeyId: STACK_KEY_ARN, performanceInsightsEnabled: false });
+    expect(tiny.performanceInsightsKmsKeyId).toBeUndefined();
+    for (const cls of ["db.t3.micro", "db.t4g.micro", "db.t3.small"]) expect(performanceInsightsSupported(cls)).toBe(false);
+    for (const cls of ["db.t4g.medium", "db.t3.large", "db.r6g.large", "db.m7g.xlarge"]) expect(performanceInsightsSupported(cls)).toBe(true);
 });
 
 test("a protected stack's database is also Pulumi-protected", () => {

@@ -32,13 +32,22 @@ interface Deployed {
     privateZoneId: string;
 }
 
+const STACK_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-stack-key";
+const flowLogGroupName = (name: string) => `/wso2-apim-ha/${name}/vpc-flow-logs`;
+
 let run: OfflineRun;
 const deployed: Record<string, Deployed> = {};
 
 async function deploy(name: string, overrides: Record<string, unknown>): Promise<void> {
     const { Network } = require("../../components/network") as { Network: typeof NetworkClass };
     const config = sampleConfig(overrides);
-    const net = new Network(name, { network: config.network, privateZoneName: `${name}.internal`, logRetentionDays: 90 });
+    const net = new Network(name, {
+        network: config.network,
+        privateZoneName: `${name}.internal`,
+        logRetentionDays: 90,
+        flowLogGroupName: flowLogGroupName(name),
+        kmsKeyArn: STACK_KEY_ARN,
+    });
     const [vpcId, vpcCidrBlock, publicSubnetIds, privateSubnetIds, privateZoneId] = await Promise.all([
         resolve(net.vpcId),
         resolve(net.vpcCidrBlock),
@@ -138,7 +147,7 @@ describe.each([
         expect(new Set(natSubnets).size).toBe(natSubnets.length);
     });
 
-    test("flow logs capture all traffic into a retained log group, through a role scoped to that group", () => {
+    test("flow logs capture all traffic into a retained log group under the stack key, through a role scoped to that group", () => {
         const flowLog = one(d().resources, T.flowLog);
         const logGroup = one(d().resources, T.logGroup);
         const role = one(d().resources, T.role);
@@ -149,7 +158,7 @@ describe.each([
             logDestination: logGroup.outputs.arn,
             iamRoleArn: role.outputs.arn,
         });
-        expect(logGroup.inputs.retentionInDays).toBe(90);
+        expect(logGroup.inputs).toMatchObject({ name: flowLogGroupName(name), retentionInDays: 90, kmsKeyId: STACK_KEY_ARN });
         const trust = JSON.parse(role.inputs.assumeRolePolicy);
         expect(trust.Statement.map((s: any) => s.Principal.Service)).toEqual(["vpc-flow-logs.amazonaws.com"]);
         const policy = JSON.parse(one(d().resources, T.rolePolicy).inputs.policy);

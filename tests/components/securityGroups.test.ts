@@ -4,7 +4,7 @@ import { securityGroupRules, securityGroupRuleKey } from "../../lib/aws/security
 import { ofType, resolve, settle, tree } from "../support/componentRun";
 import type { SecurityGroups as SecurityGroupsClass } from "../../components/securityGroups";
 
-type Role = "loadBalancer" | "node" | "database" | "fileSystem";
+type Role = "loadBalancer" | "node" | "database" | "fileSystem" | "vpcEndpoint";
 
 /** A rule as a reader of the AWS console would see it: which group, which way, which port, from/to where. */
 interface Flow {
@@ -28,15 +28,16 @@ let run: OfflineRun;
 const flows: Record<string, Flow[]> = {};
 const groups: Record<string, RecordedResource[]> = {};
 
-async function deploy(name: string, allowedClientCidrs: string[]): Promise<void> {
+async function deploy(name: string, allowedClientCidrs: string[], vpcEndpoints?: boolean): Promise<void> {
     const { SecurityGroups } = require("../../components/securityGroups") as { SecurityGroups: typeof SecurityGroupsClass };
-    const sgs = new SecurityGroups(name, { vpcId: "vpc-0123456789abcdef0", allowedClientCidrs });
+    const sgs = new SecurityGroups(name, { vpcId: "vpc-0123456789abcdef0", allowedClientCidrs, vpcEndpoints });
     const roleOf: Record<string, Role> = {
         [await resolve(sgs.loadBalancerSgId)]: "loadBalancer",
         [await resolve(sgs.nodeSgId)]: "node",
         [await resolve(sgs.databaseSgId)]: "database",
         [await resolve(sgs.fileSystemSgId)]: "fileSystem",
     };
+    if (sgs.vpcEndpointSgId) roleOf[await resolve(sgs.vpcEndpointSgId)] = "vpcEndpoint";
     await settle();
     const resources = tree(run, name);
     groups[name] = ofType(resources, GROUP);
@@ -62,6 +63,7 @@ beforeAll(async () => {
     run = installOfflineMocks();
     await deploy("open", [WORLD]);
     await deploy("restricted", ["203.0.113.0/24", "198.51.100.0/24"]);
+    await deploy("endpoints", [WORLD], true);
 });
 
 const ports = (fs: Flow[]) => [...new Set(fs.map((f) => f.port))].sort((a, b) => a - b);
@@ -84,10 +86,10 @@ describe.each(["open", "restricted"])("security groups (%s)", (name) => {
         for (const flow of f()) expect(flow.description).toMatch(AWS_DESCRIPTION);
     });
 
-    test("only the load balancer takes traffic from client CIDRs, on 443, 80 and the WebSocket port", () => {
+    test("only the load balancer takes traffic from client CIDRs, on 443 and 80 only", () => {
         const fromCidrs = f().filter((x) => x.direction === "ingress" && x.peer.includes("/"));
         expect(new Set(fromCidrs.map((x) => x.group))).toEqual(new Set(["loadBalancer"]));
-        expect(ports(fromCidrs)).toEqual(sorted([PORTS.loadBalancerHttps, PORTS.loadBalancerHttp, PORTS.websocketWss]));
+        expect(ports(fromCidrs)).toEqual(sorted([PORTS.loadBalancerHttps, PORTS.loadBalancerHttp]));
     });
 
     test("nodes, database and file system are never reachable from an address range", () => {
@@ -144,8 +146,18 @@ test("0.0.0.0/0 ingress exists only when the stack allows the whole internet, an
     expect(new Set(worldIn("open").map((x) => x.group))).toEqual(new Set(["loadBalancer"]));
     for (const cidr of ["203.0.113.0/24", "198.51.100.0/24"]) {
         const fromCidr = flows.restricted.filter((x) => x.direction === "ingress" && x.peer === cidr);
-        expect(ports(fromCidr)).toEqual(sorted([PORTS.loadBalancerHttps, PORTS.loadBalancerHttp, PORTS.websocketWss]));
+        expect(ports(fromCidr)).toEqual(sorted([PORTS.loadBalancerHttps, PORTS.loadBalancerHttp]));
     }
+});
+
+test("with vpcEndpoints, a fifth group admits HTTPS from the nodes and nothing else, and the other rules stay as they were", () => {
+    expect(groups.endpoints).toHaveLength(5);
+    expect(groups.open.map((g) => g.inputs.description)).not.toContain(expect.stringMatching(/endpoints/));
+    const endpointFlows = flows.endpoints.filter((x) => x.group === "vpcEndpoint" || x.peer === "vpcEndpoint");
+    expect(endpointFlows.map((x) => `${x.group}:${x.direction}:${x.port}:${x.peer}`)).toEqual(["vpcEndpoint:ingress:443:node"]);
+    expect(endpointFlows[0].description).toMatch(AWS_DESCRIPTION);
+    const others = (name: string) => flows[name].filter((x) => x.group !== "vpcEndpoint").map((x) => x.resource.name.replace(`${name}-`, "")).sort();
+    expect(others("endpoints")).toEqual(others("open"));
 });
 
 test("rule names do not depend on the order of the client CIDRs", () => {

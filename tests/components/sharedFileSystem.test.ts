@@ -14,6 +14,7 @@ const T = {
 const SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb", "subnet-0cccccccccccccccc"];
 const SG = "sg-0efs0000000000000";
 const runAs = planCluster(sampleConfig()).runAs;
+const STACK_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-stack-key";
 
 interface Deployed {
     fs: SharedFileSystemClass;
@@ -29,7 +30,7 @@ const deployed: Record<string, Deployed> = {};
 
 async function deploy(name: string, deletionProtection: boolean): Promise<void> {
     const { SharedFileSystem } = require("../../components/sharedFileSystem") as { SharedFileSystem: typeof SharedFileSystemClass };
-    const fs = new SharedFileSystem(name, { subnetIds: SUBNETS, securityGroupId: SG, runAs: { uid: runAs.uid, gid: runAs.gid }, deletionProtection });
+    const fs = new SharedFileSystem(name, { subnetIds: SUBNETS, securityGroupId: SG, runAs: { uid: runAs.uid, gid: runAs.gid }, kmsKeyArn: STACK_KEY_ARN, deletionProtection });
     const [fileSystemId, fileSystemArn, accessPointId, accessPointArn] = await Promise.all([
         resolve(fs.fileSystemId),
         resolve(fs.fileSystemArn),
@@ -52,9 +53,9 @@ beforeAll(async () => {
 const d = () => deployed.shared;
 const policy = () => JSON.parse(one(d().resources, T.policy).inputs.policy);
 
-test("the file system is encrypted, elastic, and moves cold files to IA after 30 days", () => {
+test("the file system is encrypted with the stack key, elastic, and moves cold files to IA after 30 days", () => {
     const fs = one(d().resources, T.fileSystem);
-    expect(fs.inputs).toMatchObject({ encrypted: true, throughputMode: "elastic" });
+    expect(fs.inputs).toMatchObject({ encrypted: true, kmsKeyId: STACK_KEY_ARN, throughputMode: "elastic" });
     expect(fs.inputs.lifecyclePolicies).toContainEqual({ transitionToIa: "AFTER_30_DAYS" });
     expect(d().fileSystemId).toMatch(/^fs-/);
 });

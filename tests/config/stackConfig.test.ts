@@ -33,6 +33,7 @@ describe("stack configuration", () => {
         expect(config.network).toEqual({ mode: "new", vpcCidr: declared.vpcCidr.default, availabilityZoneCount: 2, natGateways: "perAz" });
         expect(config.apim.distributionUrl).toBe("https://github.com/wso2/product-apim/releases/download/v4.7.0/wso2am-4.7.0.zip");
         expect(config.analytics).toEqual({ enabled: false });
+        expect(config.vpcEndpoints).toBe(declared.vpcEndpoints.default);
     });
 
     it("declares every key with a type and a description", () => {
@@ -63,6 +64,8 @@ describe("stack configuration", () => {
         expect(prod.loadBalancerAccessLogs).toBe(true);
         expect(prod.network).toMatchObject({ natGateways: "perAz" });
         expect(prod.certificate.mode).not.toBe("self-signed");
+        expect(prod.vpcEndpoints).toBe(true);
+        expect(dev.vpcEndpoints).toBe(false);
         expect(dev.database.multiAz).toBe(false);
         expect(dev.deletionProtection).toBe(false);
         expect(dev.database.instanceClass).toMatch(/^db\.t[34]g?\./);
@@ -76,6 +79,7 @@ describe("stack configuration", () => {
         ["the same host for portal and gateway", { gatewayHostName: "api.example.com" }, "gatewayHostName", /must differ/],
         ["one node", { nodeCount: 1 }, "nodeCount", /expected 2, got 1/],
         ["three nodes: events would reach only one peer", { nodeCount: 3 }, "nodeCount", /expected 2, got 3: .*reach only one peer/],
+        ["a VPC endpoints switch that is not a boolean", { vpcEndpoints: "yes" }, "vpcEndpoints", /expected a boolean/],
         ["a fractional node count", { nodeCount: "2.5" }, "nodeCount", /integer/],
         ["an unknown version", { apimVersion: "4.2.0" }, "apimVersion", /4\.5\.0, 4\.6\.0, 4\.7\.0/],
         ["a malformed SHA-256", { distributionSha256: "abc123" }, "distributionSha256", /64 lower-case hex/],

@@ -40,6 +40,16 @@ describe("an existing VPC", () => {
     });
 });
 
+it("with vpcEndpoints, puts interface endpoints into the given private subnets and leaves the VPC's route tables alone", async () => {
+    const result = await renderStack("dev", { outDir: tempRenderDir("existing-endpoints"), configOverrides: { ...EXISTING, vpcEndpoints: true } });
+    const endpoints = new ProgramModel(result.resources).ofType(T.vpcEndpoint);
+    expect(endpoints.length).toBeGreaterThan(0);
+    for (const e of endpoints) {
+        expect(e.inputs).toMatchObject({ vpcId: EXISTING.existingVpcId, vpcEndpointType: "Interface", privateDnsEnabled: true, subnetIds: EXISTING.existingPrivateSubnetIds });
+    }
+    expect(result.run.unknownCalls).toEqual([]);
+});
+
 it("refuses private subnets that all sit in one zone", async () => {
     const oneZone = { ...EXISTING, existingPrivateSubnetIds: ["subnet-0000000000000002a", "subnet-0000000000000003a"] };
     await expect(renderStack("dev", { outDir: tempRenderDir("one-zone"), configOverrides: oneZone })).rejects.toThrow(

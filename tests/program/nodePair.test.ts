@@ -21,9 +21,10 @@ describe("the pair", () => {
     it("registers both instances in every target group", () => {
         const ids = model.instances().map((i) => i.id!).sort();
         expect(ids).toHaveLength(2);
-        for (const [host, port] of [["api.dev.apim.example.com", 443], ["gw.dev.apim.example.com", 443], ["gw.dev.apim.example.com", PORTS.websocketWss]] as const) {
-            expect(model.route(host, port)?.instanceIds).toEqual(ids);
+        for (const [host, headers] of [["api.dev.apim.example.com", {}], ["gw.dev.apim.example.com", {}], ["gw.dev.apim.example.com", { Upgrade: "websocket" }]] as const) {
+            expect(model.route(host, PORTS.loadBalancerHttps, headers)?.instanceIds).toEqual(ids);
         }
+        expect(model.route("gw.dev.apim.example.com", PORTS.loadBalancerHttps, { Upgrade: "websocket" })?.targetPort).toBe(PORTS.websocketWss);
     });
 
     it("spreads the nodes over the zones", () => {
@@ -114,6 +115,7 @@ describe("rolling replacement", () => {
         "wso2-sg-node-out-2049-file-system": "NFS out to the file system (share step)",
         "wso2-sg-file-system-in-2049-node": "NFS into the file system (share step)",
         "wso2-node-identity-profile": "its instance profile (iamInstanceProfile)",
+        "wso2-kms-key": "the stack key its root volume is encrypted with (rootBlockDevice.kmsKeyId)",
         "wso2-node-identity-policy": "the role's rights to read the secret, mount the share and write logs",
         "wso2-node-identity-logs": "the log group its boot log goes to (user data)",
         "wso2-secrets-secret": "the secret's ARN (user data)",

@@ -29,6 +29,10 @@ export const T = {
     natGateway: "aws:ec2/natGateway:NatGateway",
     secret: "aws:secretsmanager/secret:Secret",
     kmsKey: "aws:kms/key:Key",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    snsTopic: "aws:sns/topic:Topic",
+    vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
+    routeTableAssociation: "aws:ec2/routeTableAssociation:RouteTableAssociation",
     bucket: "aws:s3/bucket:Bucket",
     rolePolicy: "aws:iam/rolePolicy:RolePolicy",
     policy: "aws:iam/policy:Policy",
@@ -70,13 +74,29 @@ export class ProgramModel {
         return this.ofType(T.instance).sort((a, b) => nodeIndex(a) - nodeIndex(b));
     }
 
-    /** The node port a request for `host` on load balancer port `listenerPort` reaches, and the instances behind it. */
-    route(host: string, listenerPort: number): { targetPort: number; instanceIds: string[]; attachmentPorts: number[] } | undefined {
+    /**
+     * The node port a request for `host` with `headers` on load balancer port `listenerPort` reaches, and
+     * the instances behind it. Rules are evaluated as the ALB does: lowest priority first, every condition
+     * of a rule must match, host and header values case-insensitively.
+     */
+    route(
+        host: string,
+        listenerPort: number,
+        headers: Readonly<Record<string, string>> = {},
+    ): { targetPort: number; instanceIds: string[]; attachmentPorts: number[] } | undefined {
         const listener = this.ofType(T.listener).find((l) => l.inputs.port === listenerPort);
         if (!listener) return undefined;
-        const rule = this.ofType(T.listenerRule).find(
-            (r) => r.inputs.listenerArn === listener.outputs.arn && r.inputs.conditions.some((c: any) => c.hostHeader?.values?.includes(host)),
-        );
+        const header = (name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+        const sameText = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
+        const matches = (c: any): boolean => {
+            if (c.hostHeader) return c.hostHeader.values.some((v: string) => sameText(host, v));
+            if (c.httpHeader) return c.httpHeader.values.some((v: string) => sameText(header(c.httpHeader.httpHeaderName), v));
+            throw new Error(`condition not understood by the model: ${JSON.stringify(c)}`);
+        };
+        const rule = this.ofType(T.listenerRule)
+            .filter((r) => r.inputs.listenerArn === listener.outputs.arn)
+            .sort((a, b) => a.inputs.priority - b.inputs.priority)
+            .find((r) => r.inputs.conditions.every(matches));
         if (!rule) return undefined;
         const forward = rule.inputs.actions.find((a: any) => a.type === "forward");
         const group = this.byArn(T.targetGroup, forward.targetGroupArn);

@@ -7,6 +7,8 @@ import { parseArguments, UsageError } from "../../scripts/cliArguments";
 import { OFFLINE_SECRET_PREFIX } from "../../lib/offline/offlineMocks";
 import { StackConfigError } from "../../lib/config/stackConfig";
 import { ProgramModel, T, filesUnder, tempRenderDir } from "./programModel";
+import type { RecordedResource } from "../../lib/offline/offlineMocks";
+import { evaluatePolicies } from "../policy/policyRun";
 
 /** The two sample stacks rendered once each: the render contract, security settings, and how prod differs. */
 const runs: Record<"dev" | "prod", { result: RenderResult; model: ProgramModel }> = {} as never;
@@ -21,6 +23,8 @@ beforeAll(async () => {
 });
 
 afterAll(() => jest.restoreAllMocks());
+
+const model = (stack: "dev" | "prod") => runs[stack].model;
 
 const STACKS = ["dev", "prod"] as const;
 const REQUIRED_OUTPUTS = [
@@ -125,6 +129,42 @@ describe.each(STACKS)("the %s render", (stack) => {
         for (const fs of model.ofType(T.efs)) expect(fs.inputs.encrypted).toBe(true);
         const keyArns = model.ofType(T.kmsKey).map((k) => k.outputs.arn);
         for (const secret of model.ofType(T.secret)) expect(keyArns).toContain(secret.inputs.kmsKeyId);
+    });
+
+    it("encrypts every store that can take a key with the stack's one rotating key: secret, file system, database, volumes, logs, topics", () => {
+        const { model } = run();
+        const keys = model.ofType(T.kmsKey);
+        expect(keys).toHaveLength(1);
+        expect(keys[0].inputs.enableKeyRotation).toBe(true);
+        const keyArn = keys[0].outputs.arn;
+        const named = (type: string, property: string) => model.ofType(type).map((r) => ({ name: r.name, key: r.inputs[property] }));
+        const stores = [
+            ...named(T.secret, "kmsKeyId"),
+            ...named(T.efs, "kmsKeyId"),
+            ...named(T.rds, "kmsKeyId"),
+            ...named(T.rds, "performanceInsightsKmsKeyId"),
+            ...named(T.logGroup, "kmsKeyId"),
+            ...named(T.snsTopic, "kmsMasterKeyId"),
+            ...model.instances().map((i) => ({ name: i.name, key: i.inputs.rootBlockDevice.kmsKeyId })),
+        ];
+        expect(stores.filter((s) => s.key !== keyArn)).toEqual([]);
+        // Node logs, flow logs, the two RDS exports; each store kind is present, so the check is not vacuous.
+        expect(model.ofType(T.logGroup).length).toBeGreaterThanOrEqual(4);
+        for (const type of [T.secret, T.efs, T.rds]) expect(model.ofType(type).length).toBeGreaterThan(0);
+        expect(model.ofType(T.rds)[0].inputs.performanceInsightsEnabled).toBe(true);
+    });
+
+    it("lets CloudWatch Logs use the key for every log group the stack creates, and for nothing else", () => {
+        const { model } = run();
+        const policy = JSON.parse(model.ofType(T.kmsKey)[0].inputs.policy);
+        const logs = policy.Statement.find((s: any) => s.Principal.Service === "logs.eu-west-1.amazonaws.com");
+        const patterns: string[] = logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"];
+        const glob = (p: string) => new RegExp(`^${p.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`);
+        for (const group of model.ofType(T.logGroup)) {
+            const arn = `arn:aws:logs:eu-west-1:123456789012:log-group:${group.inputs.name}`;
+            expect([group.inputs.name, patterns.some((p) => glob(p).test(arn))]).toEqual([group.inputs.name, true]);
+        }
+        expect(patterns.every((p) => p.includes(`/${stack}`) || p.includes(`-${stack}-`))).toBe(true);
     });
 
     it("grants IAM permissions without wildcard actions or resources (but PutMetricData's, confined to a namespace)", () => {
@@ -243,6 +283,36 @@ describe("prod compared with dev", () => {
         expect(policy.Statement.some((s: any) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false")).toBe(true);
     });
 
+    it("keeps the nodes' AWS API calls inside the VPC in prod only: endpoints in the nodes' subnets, reachable from the nodes alone", () => {
+        expect(pick("dev").ofType(T.vpcEndpoint)).toEqual([]);
+        const prod = pick("prod");
+        const endpoints = prod.ofType(T.vpcEndpoint);
+        const interfaces = endpoints.filter((e) => e.inputs.vpcEndpointType === "Interface");
+        const services = (list: typeof endpoints) => list.map((e) => e.inputs.serviceName.replace("com.amazonaws.eu-west-1.", "")).sort();
+        expect(services(interfaces)).toEqual(["ec2messages", "kms", "logs", "monitoring", "secretsmanager", "ssm", "ssmmessages"]);
+        const nodeSubnets = prod.instances().map((i) => i.inputs.subnetId).sort();
+        for (const e of interfaces) {
+            expect(e.inputs.privateDnsEnabled).toBe(true);
+            expect([...e.inputs.subnetIds].sort()).toEqual(nodeSubnets);
+        }
+        const [group] = [...new Set(interfaces.flatMap((e) => e.inputs.securityGroupIds as string[]))];
+        const { node, loadBalancer, database } = prod.groups();
+        expect(prod.allows({ group: node }, group, 443)).toBe(true);
+        for (const other of [loadBalancer, database]) expect(prod.allows({ group: other }, group, 443)).toBe(false);
+        expect(prod.allows({ cidr: "0.0.0.0/0" }, group, 443)).toBe(false);
+        expect(prod.allows({ group: node }, group, 80)).toBe(false);
+
+        const gateways = endpoints.filter((e) => e.inputs.vpcEndpointType === "Gateway");
+        expect(services(gateways)).toEqual(["s3"]);
+        const nodeRouteTables = prod.ofType(T.routeTableAssociation).filter((a) => nodeSubnets.includes(a.inputs.subnetId)).map((a) => a.inputs.routeTableId);
+        expect([...gateways[0].inputs.routeTableIds].sort()).toEqual(nodeRouteTables.sort());
+        // Nodes boot only once the endpoints exist, so the boot's first AWS call already resolves to them.
+        for (const instance of prod.instances()) {
+            const waitsFor = prod.dependencyClosure(instance.name);
+            expect(endpoints.filter((e) => !waitsFor.has(e.name))).toEqual([]);
+        }
+    });
+
     it("has a NAT gateway per zone in prod and one in dev", () => {
         expect(pick("dev").ofType(T.natGateway)).toHaveLength(1);
         expect(pick("prod").ofType(T.natGateway)).toHaveLength(2);
@@ -269,6 +339,46 @@ describe("prod compared with dev", () => {
         expect(dev.ofType("tls:index/selfSignedCert:SelfSignedCert").some((c) => c.inputs.dnsNames?.includes("gw.dev.apim.example.com"))).toBe(true);
         expect(dev.ofType(T.record).filter((r) => r.inputs.aliases)).toEqual([]);
         expect(warnings.some((w) => w.includes("self-signed"))).toBe(true);
+    });
+});
+
+describe("the security policy pack (policy/) over the renders", () => {
+    const policiesFiring = (resources: readonly RecordedResource[], stack = "prod") => [...new Set(evaluatePolicies(resources, stack).map((v) => v.policy))].sort();
+    const prod = () => runs.prod.result.resources;
+    const named = (name: string) => prod().find((r) => r.name === name)!;
+    const replaced = (name: string, change: (r: RecordedResource) => RecordedResource) => prod().map((r) => (r.name === name ? change(r) : r));
+
+    it.each(STACKS)("holds on the %s render: no policy reports anything", (stack) => {
+        expect(evaluatePolicies(runs[stack].result.resources, stack)).toEqual([]);
+    });
+
+    it("waives on dev exactly the production-only items, which the same render breaks when judged as production", () => {
+        const asProduction = evaluatePolicies(runs.dev.result.resources, "dev", { developmentEnvironments: [] });
+        expect(asProduction.map((v) => `${v.policy} ${v.resource}: ${v.message}`).sort()).toEqual([
+            "alb-access-logs-deletion-protection wso2-lb-alb: the load balancer can be deleted (enableDeletionProtection)",
+            "alb-access-logs-deletion-protection wso2-lb-alb: the load balancer writes no access logs (accessLogs)",
+            "rds-hardening wso2-db-instance: backups are kept 1 day(s), expected at least 7",
+            "rds-hardening wso2-db-instance: the instance can be deleted (deletionProtection)",
+            "rds-hardening wso2-db-instance: the instance is not Multi-AZ",
+        ]);
+    });
+
+    it("follows the render's own references: the stack policies fire once a link they check is broken", () => {
+        expect(policiesFiring(prod().filter((r) => r.type !== "aws:ec2/flowLog:FlowLog"))).toEqual(["vpc-flow-logs-default-sg-closed"]);
+        expect(policiesFiring(prod().filter((r) => r.type !== "aws:efs/fileSystemPolicy:FileSystemPolicy"))).toEqual(["efs-private-mount-targets-tls-policy"]);
+        expect(policiesFiring(prod().filter((r) => r.type !== "aws:iam/rolePolicyAttachment:RolePolicyAttachment"))).toEqual(["ec2-managed-by-ssm"]);
+
+        const params = (r: RecordedResource) => ({ ...r, outputs: { ...r.outputs, parameters: r.outputs.parameters.filter((p: any) => p.name !== "require_secure_transport") } });
+        expect(policiesFiring(replaced("wso2-db-parameters", params))).toEqual(["rds-requires-tls"]);
+
+        const publicSubnet = prod().find((r) => r.name === "wso2-network-public-1")!.name;
+        const intoPublic = (r: RecordedResource) => ({ ...r, propertyDependencies: { ...r.propertyDependencies, subnetId: [publicSubnet] } });
+        expect(policiesFiring(replaced("wso2-efs-mount-1", intoPublic))).toEqual(["efs-private-mount-targets-tls-policy"]);
+
+        const lbGroup = named("wso2-sg-load-balancer").name;
+        const node = model("prod").instances()[0].name;
+        const behindLbGroup = (r: RecordedResource) => ({ ...r, propertyDependencies: { ...r.propertyDependencies, vpcSecurityGroupIds: [lbGroup] } });
+        expect(policiesFiring(replaced(node, behindLbGroup))).toEqual(["sg-internet-ingress-load-balancers-only"]);
     });
 });
 

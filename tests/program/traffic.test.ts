@@ -18,13 +18,17 @@ afterAll(() => jest.restoreAllMocks());
 
 describe("load balancer routing", () => {
     const instanceIds = () => model.instances().map((i) => i.id!).sort();
+    const upgrade = { Upgrade: "websocket", Connection: "Upgrade" };
 
     it.each([
-        ["the portal host on 443", PORTAL, PORTS.loadBalancerHttps, PORTS.portalHttps],
-        ["the gateway host on 443", GATEWAY, PORTS.loadBalancerHttps, PORTS.gatewayHttps],
-        ["the gateway host on the WebSocket port", GATEWAY, PORTS.websocketWss, PORTS.websocketWss],
-    ])("sends %s to that port on every node", (_label, host, listenerPort, nodePort) => {
-        const route = model.route(host, listenerPort);
+        ["a portal request", PORTAL, {}, PORTS.portalHttps],
+        ["an API request to the gateway host", GATEWAY, {}, PORTS.gatewayHttps],
+        ["a WebSocket handshake to the gateway host", GATEWAY, upgrade, PORTS.websocketWss],
+        ["a WebSocket handshake spelled in capitals", GATEWAY, { UPGRADE: "WebSocket" }, PORTS.websocketWss],
+        ["a request with another Upgrade to the gateway host", GATEWAY, { Upgrade: "h2c" }, PORTS.gatewayHttps],
+        ["a WebSocket handshake to the portal host", PORTAL, upgrade, PORTS.portalHttps],
+    ])("sends %s on 443 to that port on every node", (_label, host, headers, nodePort) => {
+        const route = model.route(host, PORTS.loadBalancerHttps, headers);
         expect(route).toBeDefined();
         expect(route!.targetPort).toBe(nodePort);
         expect(route!.attachmentPorts).toEqual([nodePort]);
@@ -32,14 +36,15 @@ describe("load balancer routing", () => {
         expect(route!.instanceIds).toHaveLength(2);
     });
 
-    it("routes nothing else: the portal host is not served on the WebSocket port", () => {
-        expect(model.route(PORTAL, PORTS.websocketWss)).toBeUndefined();
+    it("routes nothing else: no listener on the WebSocket port, three rules on 443", () => {
+        expect(model.route(GATEWAY, PORTS.websocketWss, upgrade)).toBeUndefined();
+        expect(model.route("unknown.example.com", PORTS.loadBalancerHttps, upgrade)).toBeUndefined();
         expect(model.ofType(T.listenerRule)).toHaveLength(3);
     });
 
     it("answers unknown hosts with 404 and only redirects plain HTTP", () => {
         const listeners = model.ofType(T.listener);
-        expect(listeners.map((l) => l.inputs.port).sort((a, b) => a - b)).toEqual([PORTS.loadBalancerHttp, PORTS.loadBalancerHttps, PORTS.websocketWss].sort((a, b) => a - b));
+        expect(listeners.map((l) => l.inputs.port).sort((a, b) => a - b)).toEqual([PORTS.loadBalancerHttp, PORTS.loadBalancerHttps]);
         for (const listener of listeners) {
             const [action] = listener.inputs.defaultActions;
             if (listener.inputs.port === PORTS.loadBalancerHttp) {
@@ -80,10 +85,15 @@ describe("network reachability", () => {
     const internet = { cidr: "0.0.0.0/0" };
     const wsoPorts = Object.values(PORTS);
 
-    it("lets clients reach the load balancer on 443, 80 and the WebSocket port only", () => {
-        const { loadBalancer } = model.groups();
-        const open = [...wsoPorts, 22].filter((p) => model.allows(internet, loadBalancer, p));
-        expect(open.sort((a, b) => a - b)).toEqual([PORTS.loadBalancerHttp, PORTS.loadBalancerHttps, PORTS.websocketWss].sort((a, b) => a - b));
+    it("lets the internet reach 443 and 80 only: the load balancer's security group and its listeners agree", () => {
+        const groups = Object.values(model.groups());
+        const open = [...new Set([...wsoPorts, 22, 3389])].filter((p) => groups.some((g) => model.allows(internet, g, p)));
+        expect(open.sort((a, b) => a - b)).toEqual([PORTS.loadBalancerHttp, PORTS.loadBalancerHttps]);
+        const listening = model.ofType(T.listener).map((l) => l.inputs.port as number);
+        expect(listening.sort((a, b) => a - b)).toEqual([PORTS.loadBalancerHttp, PORTS.loadBalancerHttps]);
+        // Every world-open rule belongs to the load balancer's group.
+        const worldOpen = model.ofType(T.ingress).filter((r) => r.inputs.cidrIpv4 === "0.0.0.0/0");
+        expect(new Set(worldOpen.map((r) => r.inputs.securityGroupId))).toEqual(new Set([model.groups().loadBalancer]));
     });
 
     it("lets the load balancer reach the nodes on the three target ports only", () => {

@@ -122,7 +122,10 @@ describe("deployment.toml of each node", () => {
             expect(env.service_url).toBe("https://localhost:${mgt.transport.https.port}/services/");
             expect(env.https_endpoint).toBe("https://gw.example.com");
             expect(env.http_endpoint).toBe("http://gw.example.com");
-            expect(env.wss_endpoint).toBe(`wss://gw.example.com:${PORTS.websocketWss}`);
+            // WebSockets arrive on the load balancer's 443; WSO2 would read a wss URL without a port as 8099.
+            expect(env.wss_endpoint).toBe(`wss://gw.example.com:${PORTS.loadBalancerHttps}`);
+            // No plain ws URL: the load balancer offers none, and WSO2 then lists wss only.
+            expect(env.ws_endpoint).toBeUndefined();
         }
     });
 

@@ -55,7 +55,7 @@ describe("architecture.md", () => {
         for (const zone of ["eu-west-1a", "eu-west-1b"]) expect(d.match(new RegExp(`subgraph subnet_[^\\n]*${zone}`, "g"))).toHaveLength(2);
         expect(d).toContain('-->|"api.dev.apim.example.com :443"| r_wso2_lb_portal');
         expect(d).toContain('-->|"gw.dev.apim.example.com :443"| r_wso2_lb_gateway');
-        expect(d).toContain('-->|"gw.dev.apim.example.com :8099"| r_wso2_lb_websocket');
+        expect(d).toContain('-->|"gw.dev.apim.example.com :443 + Upgrade: websocket"| r_wso2_lb_websocket');
         expect(d).toContain('r_wso2_lb_portal -->|"9443"| r_wso2_apim_2_instance');
         expect(d).toMatch(/subgraph subnet_wso2_network_private_1\[[^\n]*\n\s+r_wso2_apim_1_instance\["apim-1<br\/>t3\.large"\]/);
         expect(d).toContain('r_wso2_db_instance[("RDS mysql 8.0<br/>db.t4g.medium, single-AZ")]');
