@@ -237,9 +237,8 @@ step_keystore() {
   log "built $KEYSTORE_FILE and $TRUSTSTORE_FILE (with $n RDS CAs)"
 }
 
-# Secure Vault: each $secret{alias} of deployment.toml gets WSO2_<ALIAS>'s value encrypted as WSO2's cipher
-# tool does (RSA PKCS#1 v1.5 with the keystore's certificate, base64) in a [secrets] table appended last;
-# WSO2 decrypts it with the keystore at start. Plain values only pass through pipes.
+# Secure Vault: each $secret{alias} gets WSO2_<ALIAS>'s value encrypted as the cipher tool does (RSA PKCS#1
+# v1.5, keystore certificate, base64) in a [secrets] table appended last. Plain values only go through pipes.
 step_vault() {
   local conf=$ROOT$APIM_HOME/repository/conf a ct fp ksp v=org.wso2.securevault h=org.wso2.carbon.securevault.DefaultSecretCallbackHandler aliases=()
   load_secret
@@ -250,7 +249,8 @@ step_vault() {
       [[ $a =~ ^[a-z0-9_]+$ ]] || die "bad alias '$a' in deployment.toml"
       secret "WSO2_${a^^}"; printf '\0'
     done; } | sha256sum)
-  if [[ -f $conf/deployment.toml && $(cat "$ROOT$VAULT_STAMP" 2>/dev/null) == "$fp" ]]; then
+  # with the installed file's digest: a re-unpacked pack's stock file is replaced
+  if [[ -f $conf/deployment.toml && $(cat "$ROOT$VAULT_STAMP" 2>/dev/null) == "$fp $(sha "$conf/deployment.toml")" ]]; then
     log "vault up to date (${#aliases[@]} secrets)"
   else
     { cat "$ROOT$CONF/deployment.toml"
@@ -260,7 +260,7 @@ step_vault() {
           die "cannot encrypt WSO2_${a^^} (RSA takes at most 245 bytes)"
         printf '%s = "%s"\n' "$a" "$ct"
       done; } >"$TMP/deployment.toml"
-    # what the cipher tool writes beside it: the keystore's passwords come from password-tmp
+    # as the cipher tool writes it; the keystore passwords come from password-tmp
     printf '%s\n' secVault.enabled=true "carbon.secretProvider=$v.secret.handler.SecretManagerSecretCallbackHandler" \
       secretRepositories=file "secretRepositories.file.provider=$v.secret.repository.FileBaseSecretRepositoryProvider" \
       secretRepositories.file.location=repository/conf/security/cipher-text.properties \
@@ -270,7 +270,7 @@ step_vault() {
       keystore.identity.key.password=identity.key.password "keystore.identity.key.secretProvider=$h" >"$TMP/secret-conf"
     put_file "$conf/security/secret-conf.properties" 640 "$APIM_UID:$APIM_GID" <"$TMP/secret-conf"
     put_file "$conf/deployment.toml" 640 "$APIM_UID:$APIM_GID" <"$TMP/deployment.toml"
-    put_file "$ROOT$VAULT_STAMP" 600 0:0 <<<"$fp"
+    put_file "$ROOT$VAULT_STAMP" 600 0:0 <<<"$fp $(sha "$conf/deployment.toml")"
     log "encrypted ${#aliases[@]} secrets into deployment.toml"
   fi
   ksp=$(secret WSO2_KEYSTORE_PASSWORD)

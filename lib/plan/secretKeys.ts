@@ -37,4 +37,3 @@ export function vaultAlias(secretKey: string): string {
 export function vaultPlaceholder(secretKey: string): string {
     return `$secret{${vaultAlias(secretKey)}}`;
 }
-

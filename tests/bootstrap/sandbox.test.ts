@@ -210,7 +210,7 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(r.stderr).toContain("vault up to date (4 secrets)");
     });
 
-    test("a changed password is encrypted anew and the running server restarted; an oversized or missing one stops the vault step", async () => {
+    test("the vault step encrypts a changed password anew and restarts the server, restores a replaced file, and stops on an oversized or missing value", async () => {
         // a node already unpacked: the vault step needs only the conf folder
         const sb = fresh();
         fs.mkdirSync(path.join(sb.root, APIM_HOME, "repository/conf/security"), { recursive: true });
@@ -230,6 +230,12 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(decrypt(secretsOf().db_password)).toBe(fx.secrets.WSO2_DB_PASSWORD);
         expect(secretsOf().db_password).not.toBe(before.db_password);
         expect(calls(sb).slice(firstCalls)).toContain("systemctl restart wso2am.service");
+
+        // a stock deployment.toml (say, the pack unpacked again) is replaced although nothing else changed
+        const installedToml = path.join(sb.root, APIM_HOME, "repository/conf/deployment.toml");
+        fs.writeFileSync(installedToml, "# stock\n");
+        expect((await runBootstrap(sb, { WSO2AM_STEPS: "vault" })).code).toBe(0);
+        expect(decrypt(secretsOf().admin_password)).toBe("N3w-admin-pass");
 
         // one RSA block (2048-bit key) takes at most 245 bytes
         fs.writeFileSync(secretFile, JSON.stringify({ ...changed, WSO2_TRUSTSTORE_PASSWORD: "x".repeat(246) }));
