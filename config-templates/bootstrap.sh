@@ -6,7 +6,7 @@ shopt -s inherit_errexit
 
 ROOT="${WSO2AM_ROOT:-}"
 ENV_FILE="${WSO2AM_ENV_FILE:-$ROOT/etc/wso2am/node.env}"
-ALL_STEPS=(secrets packages distribution keystore share database start)
+ALL_STEPS=(secrets packages distribution keystore vault share database start)
 KEYS=(APIM_VERSION APIM_HOME APIM_USER APIM_UID APIM_GID DISTRIBUTION_URL DISTRIBUTION_SHA256
   MYSQL_CONNECTOR_URL MYSQL_CONNECTOR_SHA256 JAVA_PACKAGE JVM_HEAP_MB NODE_NAME NODE_HOST_NAME PORTAL_HOST_NAME
   DB_HOST DB_PORT DB_MASTER_USER DB_USER APIM_DB_NAME SHARED_DB_NAME DB_WAIT_SECONDS RDS_CA_BUNDLE_URL
@@ -16,6 +16,9 @@ CONF=/etc/wso2am
 CW_CONFIG=/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 RDS_CA=$CONF/rds-ca-bundle.pem
 STAMP=/var/lib/wso2am-bootstrap/keystore.sha256
+VAULT_STAMP=/var/lib/wso2am-bootstrap/vault.sha256
+# root-only; wso2am.service copies it to $APIM_HOME/password-tmp before each start
+VAULT_PASSWORD=$CONF/vault-password
 # EFS is mounted here; its server/ folder is bind-mounted over repository/deployment/server
 SHARE=/mnt/wso2am-share
 UNIT=/etc/systemd/system/wso2am.service
@@ -102,11 +105,12 @@ env_line() {
 }
 
 step_secrets() {
-  local k text
+  local k v text
   load_secret
   for k in ADMIN_PASSWORD DB_PASSWORD KEYSTORE_PASSWORD TRUSTSTORE_PASSWORD ENCRYPTION_KEY; do secret "WSO2_$k" >/dev/null; done
-  # only WSO2_* reach the server (deployment.toml's $env{...}); the rest is boot-only
-  text=$(jq -r 'keys[] | select(test("^WSO2_[A-Z0-9_]+$"))' <<<"$SECRET_JSON" | while read -r k; do
+  # the server's environment gets only deployment.toml's $env{WSO2_*} values ($secret{} ones: step_vault)
+  text=$({ grep -o '[$]env{WSO2_[A-Z0-9_]*}' "$ROOT$CONF/deployment.toml" || :; } | sort -u | while read -r k; do
+    k=${k#\$env\{} k=${k%\}}
     v=$(secret "$k")
     env_line "$k" "$v"
   done)
@@ -233,6 +237,46 @@ step_keystore() {
   log "built $KEYSTORE_FILE and $TRUSTSTORE_FILE (with $n RDS CAs)"
 }
 
+# Secure Vault: each $secret{alias} gets WSO2_<ALIAS>'s value encrypted as the cipher tool does (RSA PKCS#1
+# v1.5, keystore certificate, base64) in a [secrets] table appended last. Plain values only go through pipes.
+step_vault() {
+  local conf=$ROOT$APIM_HOME/repository/conf a ct fp ksp v=org.wso2.securevault h=org.wso2.carbon.securevault.DefaultSecretCallbackHandler aliases=()
+  load_secret
+  secret KEYSTORE_CERTIFICATE_PEM >"$TMP/vault.pem"
+  mapfile -t aliases < <({ grep -o '[$]secret{[^}]*' "$ROOT$CONF/deployment.toml" || :; } | cut -c9- | sort -u)
+  fp=$({ cat "$ROOT$CONF/deployment.toml" "$TMP/vault.pem"; printf '%s\0' "$APIM_HOME" "$KEYSTORE_FILE" "$KEYSTORE_ALIAS"
+    for a in "${aliases[@]}"; do
+      [[ $a =~ ^[a-z0-9_]+$ ]] || die "bad alias '$a' in deployment.toml"
+      secret "WSO2_${a^^}"; printf '\0'
+    done; } | sha256sum)
+  # with the installed file's digest: a re-unpacked pack's stock file is replaced
+  if [[ -f $conf/deployment.toml && $(cat "$ROOT$VAULT_STAMP" 2>/dev/null) == "$fp $(sha "$conf/deployment.toml")" ]]; then
+    log "vault up to date (${#aliases[@]} secrets)"
+  else
+    { cat "$ROOT$CONF/deployment.toml"
+      printf '\n[secrets]\n'
+      for a in "${aliases[@]}"; do
+        ct=$(secret "WSO2_${a^^}" | openssl pkeyutl -encrypt -certin -inkey "$TMP/vault.pem" | base64 -w0) ||
+          die "cannot encrypt WSO2_${a^^} (RSA takes at most 245 bytes)"
+        printf '%s = "%s"\n' "$a" "$ct"
+      done; } >"$TMP/deployment.toml"
+    # as the cipher tool writes it; the keystore passwords come from password-tmp
+    printf '%s\n' secVault.enabled=true "carbon.secretProvider=$v.secret.handler.SecretManagerSecretCallbackHandler" \
+      secretRepositories=file "secretRepositories.file.provider=$v.secret.repository.FileBaseSecretRepositoryProvider" \
+      secretRepositories.file.location=repository/conf/security/cipher-text.properties \
+      "keystore.identity.location=$APIM_HOME/repository/resources/security/$KEYSTORE_FILE" \
+      keystore.identity.type=PKCS12 "keystore.identity.alias=$KEYSTORE_ALIAS" \
+      keystore.identity.store.password=identity.store.password "keystore.identity.store.secretProvider=$h" \
+      keystore.identity.key.password=identity.key.password "keystore.identity.key.secretProvider=$h" >"$TMP/secret-conf"
+    put_file "$conf/security/secret-conf.properties" 640 "$APIM_UID:$APIM_GID" <"$TMP/secret-conf"
+    put_file "$conf/deployment.toml" 640 "$APIM_UID:$APIM_GID" <"$TMP/deployment.toml"
+    put_file "$ROOT$VAULT_STAMP" 600 0:0 <<<"$fp $(sha "$conf/deployment.toml")"
+    log "encrypted ${#aliases[@]} secrets into deployment.toml"
+  fi
+  ksp=$(secret WSO2_KEYSTORE_PASSWORD)
+  put_file "$ROOT$VAULT_PASSWORD" 600 0:0 <<<"$ksp"
+}
+
 fstab_entry() { # MOUNTPOINT LINE; one line per mount point
   local f=$ROOT/etc/fstab
   [[ -e $f ]] || : >"$f"
@@ -349,7 +393,6 @@ step_start() {
   # the unit is static: catch a node.env that disagrees with it
   [[ $(grep -cxE "ExecStart=$APIM_HOME/bin/api-manager.sh|User=$APIM_USER" "$ROOT$UNIT") == 2 ]] ||
     die "$UNIT does not run $APIM_HOME/bin/api-manager.sh as $APIM_USER"
-  put_file "$ROOT$APIM_HOME/repository/conf/deployment.toml" 640 "$APIM_UID:$APIM_GID" <"$ROOT$CONF/deployment.toml"
   jh=$(java_home)
   # api-manager.sh puts JAVA_OPTS after its own -Xmx, and the last one wins
   ip=$(hostname -I) ip=${ip%% *}

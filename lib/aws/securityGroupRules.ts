@@ -53,9 +53,8 @@ const TARGET_PURPOSE: Readonly<Record<number, string>> = {
 };
 
 const NODE_PEER_PURPOSE: Readonly<Record<number, string>> = {
-    [PORTS.throttleBinaryTcp]: "throttle events (binary TCP)",
-    [PORTS.throttleBinarySsl]: "throttle event auth (binary SSL)",
-    [PORTS.jmsBroker]: "JMS broker (AMQP)",
+    [PORTS.throttleBinarySsl]: "throttle events (binary over TLS)",
+    [PORTS.jmsBrokerSsl]: "JMS broker (AMQP over TLS)",
 };
 
 /** The only ports clients reach: HTTPS (WebSocket handshakes included) and HTTP, which only redirects. */

@@ -4,7 +4,7 @@ import * as TOML from "@iarna/toml";
 import { StackConfig } from "../config/stackConfig";
 import { ClusterPlan, NodePlan, peersOf } from "../plan/clusterPlan";
 import { PORTS } from "../plan/ports";
-import { SERVER_SECRET_ENV, envPlaceholder } from "../plan/secretKeys";
+import { SERVER_SECRET_ENV, envPlaceholder, vaultPlaceholder } from "../plan/secretKeys";
 import { DB_POOL_MAX_ACTIVE } from "../plan/databaseParameters";
 
 export const BASE_DEPLOYMENT_TOML = path.join(__dirname, "..", "..", "config-templates", "deployment.toml");
@@ -25,7 +25,9 @@ export function jdbcUrl(host: string, port: number, database: string): string {
 export function derivedDeploymentValues(config: StackConfig, plan: ClusterPlan, node: NodePlan): Table {
     const { portal, gateway } = plan.hostNames;
     const db = plan.database;
-    const secret = (key: keyof typeof SERVER_SECRET_ENV) => envPlaceholder(SERVER_SECRET_ENV[key]);
+    // Passwords and the 4.7 key go through Secure Vault (the boot script encrypts them into [secrets]);
+    // the analytics token stays an environment value: it can exceed what one RSA block encrypts.
+    const secret = (key: Exclude<keyof typeof SERVER_SECRET_ENV, "analyticsAuthToken">) => vaultPlaceholder(SERVER_SECRET_ENV[key]);
     const keystore = (file: string) => ({
         file_name: file,
         type: "PKCS12",
@@ -79,11 +81,16 @@ export function derivedDeploymentValues(config: StackConfig, plan: ClusterPlan, 
             devportal: { url: `https://${portal}/devportal` },
             // Step 8: publish throttle events to every node's traffic manager, and duplicate this node's
             // broker events to every other node (4.x renders jndi2.properties and the JMS publishers from it).
+            // Everything between nodes is TLS: an ssl:// receiver URL makes WSO2's data publisher send the
+            // events themselves over the binary SSL port, not only the login.
             throttling: {
-                event_duplicate_url: peersOf(plan, node).map((peer) => `tcp://${peer.hostName}:${PORTS.jmsBroker}`),
-                throttle_decision_endpoints: [`tcp://localhost:${PORTS.jmsBroker}`],
+                // The Andes client knows only the tcp transport; TLS is its ssl='true' option, which the
+                // templates append to every broker URL (peers and the local one) when jms.ssl is set.
+                event_duplicate_url: peersOf(plan, node).map((peer) => `tcp://${peer.hostName}:${PORTS.jmsBrokerSsl}`),
+                throttle_decision_endpoints: [`tcp://localhost:${PORTS.jmsBrokerSsl}`],
+                jms: { ssl: true },
                 url_group: plan.nodes.map((n) => ({
-                    traffic_manager_urls: [`tcp://${n.hostName}:${PORTS.throttleBinaryTcp}`],
+                    traffic_manager_urls: [`ssl://${n.hostName}:${PORTS.throttleBinarySsl}`],
                     traffic_manager_auth_urls: [`ssl://${n.hostName}:${PORTS.throttleBinarySsl}`],
                     type: "loadbalance",
                 })),
@@ -103,7 +110,7 @@ export function derivedDeploymentValues(config: StackConfig, plan: ClusterPlan, 
         (values.apim as Table).analytics = {
             enable: true,
             config_endpoint: config.analytics.configEndpoint,
-            auth_token: secret("analyticsAuthToken"),
+            auth_token: envPlaceholder(SERVER_SECRET_ENV.analyticsAuthToken),
         };
     }
     return values;

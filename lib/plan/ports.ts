@@ -16,17 +16,20 @@ export const PORTS = {
   /** WebSocket gateway transports; the load balancer sends the gateway host's `Upgrade: websocket` requests to wss. */
   websocketWss: 8099,
   websocketWs: 9099,
-  /** Node-to-node: throttle events (binary TCP and SSL) and the JMS broker. */
-  throttleBinaryTcp: 9611,
+  /**
+   * Node-to-node, TLS only: throttle events (WSO2's binary receiver on its SSL port) and the JMS broker's
+   * AMQP SSL listener. The plain twins (binary 9611, AMQP 5672) still listen, but nothing the program
+   * configures uses them and no security group opens them.
+   */
   throttleBinarySsl: 9711,
-  jmsBroker: 5672,
+  jmsBrokerSsl: 8672,
   /** Shared services. */
   mysql: 3306,
   nfs: 2049,
 } as const;
 
 /** Ports only the nodes may open to one another (seed step 8), never to the load balancer or the world. */
-export const NODE_TO_NODE_PORTS = [PORTS.throttleBinaryTcp, PORTS.throttleBinarySsl, PORTS.jmsBroker] as const;
+export const NODE_TO_NODE_PORTS = [PORTS.throttleBinarySsl, PORTS.jmsBrokerSsl] as const;
 
 /**
  * The path WSO2 answers on once the server has fully started (the readiness probe of WSO2's Helm chart),

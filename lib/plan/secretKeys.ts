@@ -1,8 +1,11 @@
 /**
  * Keys of the stack's one Secrets Manager secret (a JSON object). This is the contract between the
- * program that fills the secret, deployment.toml's `$env{...}` placeholders and the boot script:
- * the boot script exports every `WSO2_*` key into the server's environment, and uses the others
- * only while it sets the node up.
+ * program that fills the secret, deployment.toml's placeholders and the boot script. A server value
+ * reaches WSO2 in one of two ways, chosen by the placeholder the renderer writes:
+ * - `$secret{alias}` (Secure Vault): the boot script encrypts the value of `WSO2_<ALIAS>` with the
+ *   keystore's certificate into deployment.toml's `[secrets]` table, so no file WSO2 generates holds it;
+ * - `$env{WSO2_…}`: the boot script exports the value into the server's environment (root-only env file).
+ * The other keys are used only while the boot script sets the node up.
  */
 export const SERVER_SECRET_ENV = {
     adminPassword: "WSO2_ADMIN_PASSWORD",
@@ -22,4 +25,15 @@ export const BOOT_ONLY_SECRET_KEYS = {
 /** A WSO2 placeholder resolved from the server process's environment at start. */
 export function envPlaceholder(name: string): string {
     return `$env{${name}}`;
+}
+
+/** The Secure Vault alias of a `WSO2_*` secret key: WSO2_ADMIN_PASSWORD → admin_password (the boot script inverts it). */
+export function vaultAlias(secretKey: string): string {
+    if (!/^WSO2_[A-Z0-9_]+$/.test(secretKey)) throw new Error(`vaultAlias: ${secretKey} is not a WSO2_* secret key`);
+    return secretKey.slice("WSO2_".length).toLowerCase();
+}
+
+/** A WSO2 placeholder resolved by Secure Vault from deployment.toml's `[secrets]` table. */
+export function vaultPlaceholder(secretKey: string): string {
+    return `$secret{${vaultAlias(secretKey)}}`;
 }

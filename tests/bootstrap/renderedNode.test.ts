@@ -4,6 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as TOML from "@iarna/toml";
 import { planCluster } from "../../lib/plan/clusterPlan";
 import { renderNodeUserData } from "../../lib/node/nodeUserData";
 import { writtenFiles } from "../../lib/node/userDataDecoding";
@@ -51,10 +52,14 @@ suite("a node rendered by the program", () => {
 
         expect(r.stderr).toContain("node apim-2 (apim-2.apim.internal, API-M 4.7.0) is ready");
         expect(r.code).toBe(0);
-        expect(stepsStarted(r.stderr)).toEqual(["secrets", "packages", "distribution", "keystore", "share", "database", "start"]);
+        expect(stepsStarted(r.stderr)).toEqual(["secrets", "packages", "distribution", "keystore", "vault", "share", "database", "start"]);
+        // what the server reads: the rendered file, plus the encrypted values of every alias it references
         const installed = fs.readFileSync(path.join(sb.root, APIM_HOME, "repository/conf/deployment.toml"), "utf8");
-        expect(installed).toBe(files.find((f) => f.path === plan.paths.deploymentToml)!.content.toString());
-        expect(installed).toContain('event_duplicate_url = [ "tcp://apim-1.apim.internal:5672" ]');
+        const rendered = files.find((f) => f.path === plan.paths.deploymentToml)!.content.toString();
+        expect(installed.startsWith(rendered + "\n[secrets]\n")).toBe(true);
+        const toml = TOML.parse(installed) as Record<string, any>;
+        expect(Object.keys(toml.secrets).sort()).toEqual(["admin_password", "db_password", "encryption_key", "keystore_password", "truststore_password"]);
+        expect(toml.apim.throttling.event_duplicate_url).toEqual(["tcp://apim-1.apim.internal:8672"]);
         expect(fs.readFileSync(path.join(sb.root, "etc/hosts"), "utf8")).toContain(`127.0.0.1 ${config.hostNames.portal}`);
         expect(fs.readFileSync(path.join(sb.root, "etc/fstab"), "utf8")).toContain(
             `${sampleFacts.fileSystemId} /mnt/wso2am-share efs _netdev,noresvport,tls,iam,accesspoint=${sampleFacts.accessPointId} 0 0`,

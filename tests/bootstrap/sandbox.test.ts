@@ -2,17 +2,19 @@
  * Runs the real boot script in a fake node root with stand-ins for the system commands, and the
  * real openssl, keytool, jq, unzip and flock.
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { requireTool } from "../support/validators";
 import {
-    APIM_HOME, Fixtures, Sandbox, buildFixtures, calls, makeSandbox, runBootstrap, sh, stepsStarted, tempDir, walk, DEPLOYMENT_TOML,
+    APIM_HOME, Fixtures, Sandbox, buildFixtures, calls, makeSandbox, runBootstrap, sh, stepsStarted, tempDir, walk, DEPLOYMENT_TOML, VAULT_ALIASES,
 } from "./fixtures/sandbox";
+import * as TOML from "@iarna/toml";
 
 const tools = ["openssl", "keytool", "jq", "unzip", "zip", "flock", "java"].every((t) => requireTool(t));
 const suite = tools ? describe : describe.skip;
 
-const ALL_STEPS = ["secrets", "packages", "distribution", "keystore", "share", "database", "start"];
+const ALL_STEPS = ["secrets", "packages", "distribution", "keystore", "vault", "share", "database", "start"];
 const SEC = `${APIM_HOME}/repository/resources/security`;
 
 let fx: Fixtures;
@@ -33,7 +35,7 @@ const mode = (p: string): string => (fs.statSync(p).mode & 0o777).toString(8);
 const owner = (p: string): string => `${fs.statSync(p).uid}:${fs.statSync(p).gid}`;
 const read = (p: string): string => fs.readFileSync(p, "utf8");
 
-/** Values that must never leave Secrets Manager except through secrets.env (WSO2_* only). */
+/** Values that must never leave Secrets Manager, except where the server needs them: its environment file, the vault password. */
 function secretNeedles(): [string, string][] {
     const out: [string, string][] = [];
     for (const [k, v] of Object.entries(fx.secrets)) {
@@ -45,8 +47,13 @@ function secretNeedles(): [string, string][] {
     return out;
 }
 
-function leaks(text: string, allowWso2: boolean): string[] {
-    return secretNeedles().filter(([k, v]) => !(allowWso2 && k.startsWith("WSO2_")) && text.includes(v)).map(([k]) => k);
+function leaks(text: string, allowed: string[] = []): string[] {
+    return secretNeedles().filter(([k, v]) => !allowed.includes(k) && text.includes(v)).map(([k]) => k);
+}
+
+/** What RSA-decrypting a [secrets] value with the node's private key gives (the server's Secure Vault does the same). */
+function decrypt(base64: string): string {
+    return execFileSync("openssl", ["pkeyutl", "-decrypt", "-inkey", fx.nodeKey], { input: Buffer.from(base64, "base64"), encoding: "utf8" });
 }
 
 /** Bash's view of an env file: the values systemd's parser gives too, for these quoting rules. */
@@ -74,19 +81,36 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(read(path.join(sb.state, "journal"))).toContain("[keystore] step keystore done");
 
         const root = sb.root;
+        // the server's environment carries only what deployment.toml still reads as $env{…}
         const secretsEnv = path.join(root, "etc/wso2am/secrets.env");
         expect(mode(secretsEnv)).toBe("600");
         expect(owner(secretsEnv)).toBe("0:0");
-        const env = parseEnvFile(secretsEnv);
-        for (const [k, v] of Object.entries(fx.secrets)) {
-            if (k.startsWith("WSO2_")) expect(env[k]).toBe(v);
-            else expect(env[k]).toBeUndefined();
-        }
+        expect(read(secretsEnv).trim().split("\n")).toHaveLength(1);
+        expect(parseEnvFile(secretsEnv).WSO2_ANALYTICS_AUTH_TOKEN).toBe(fx.secrets.WSO2_ANALYTICS_AUTH_TOKEN);
 
+        // Secure Vault: the deployment.toml the server reads keeps its $secret{…} references and gains a
+        // [secrets] table, last, whose values only the node's key decrypts
         const toml = path.join(root, APIM_HOME, "repository/conf/deployment.toml");
-        expect(read(toml)).toBe(DEPLOYMENT_TOML);
+        const installed = read(toml);
+        expect(installed.startsWith(DEPLOYMENT_TOML + "\n[secrets]\n")).toBe(true);
         expect(mode(toml)).toBe("640");
         expect(owner(toml)).toBe("10001:10001");
+        const parsed = TOML.parse(installed) as Record<string, any>;
+        expect(parsed.super_admin.password).toBe("$secret{admin_password}");
+        expect(parsed.keystore.primary.password).toBe("$secret{keystore_password}");
+        expect(Object.keys(parsed.secrets).sort()).toEqual(Object.keys(VAULT_ALIASES).sort());
+        for (const [alias, key] of Object.entries(VAULT_ALIASES)) {
+            expect(parsed.secrets[alias]).toMatch(/^[A-Za-z0-9+/]{340}[A-Za-z0-9+/=]{4}$/);
+            expect([alias, decrypt(parsed.secrets[alias])]).toEqual([alias, fx.secrets[key]]);
+        }
+        // what the cipher tool would write beside it: the vault reads the node keystore's key
+        const secretConf = path.join(root, APIM_HOME, "repository/conf/security/secret-conf.properties");
+        expect(owner(secretConf)).toBe("10001:10001");
+        expect(read(secretConf)).toContain(`keystore.identity.location=${APIM_HOME}/repository/resources/security/apim-keystore.p12\nkeystore.identity.type=PKCS12\nkeystore.identity.alias=apim\n`);
+        expect(read(secretConf)).toMatch(/^secVault\.enabled=true$/m);
+        // the vault's root password for wso2am.service to hand over before each start: root-only
+        const vaultPassword = path.join(root, "etc/wso2am/vault-password");
+        expect([mode(vaultPassword), owner(vaultPassword), read(vaultPassword)]).toEqual(["600", "0:0", `${fx.secrets.WSO2_KEYSTORE_PASSWORD}\n`]);
         expect(owner(path.join(root, APIM_HOME, "bin/api-manager.sh"))).toBe("10001:10001");
         expect(fs.existsSync(path.join(root, APIM_HOME, "repository/components/lib/mysql-connector-j.jar"))).toBe(true);
 
@@ -151,14 +175,12 @@ suite("bootstrap.sh in a sandbox", () => {
         const order = log.map((l) => l.split(" ")[0]);
         expect(order.indexOf("curl")).toBeLessThan(order.indexOf("mysql"));
 
-        // no secret on the console, in the command lines, the journal, the share, or any file but secrets.env
-        expect(leaks(r.stdout + r.stderr, false)).toEqual([]);
+        // no secret on the console, in the command lines, the journal, the share, or any file but the
+        // server's environment (the analytics token) and the vault password (the keystore's)
+        expect(leaks(r.stdout + r.stderr)).toEqual([]);
+        const allowed: Record<string, string[]> = { [secretsEnv]: ["WSO2_ANALYTICS_AUTH_TOKEN"], [vaultPassword]: ["WSO2_KEYSTORE_PASSWORD"] };
         for (const f of walk(path.dirname(root)).filter((p) => p !== sb.env.STUB_SECRET_FILE)) {
-            if (f === secretsEnv) {
-                expect(leaks(read(f), true)).toEqual([]);
-                continue;
-            }
-            expect({ file: f, leaks: leaks(fs.readFileSync(f, "latin1"), false) }).toEqual({ file: f, leaks: [] });
+            expect({ file: f, leaks: leaks(fs.readFileSync(f, "latin1"), allowed[f]) }).toEqual({ file: f, leaks: [] });
         }
         // the transient key and option files are gone
         expect(fs.readdirSync(sb.tmp)).toEqual([]);
@@ -185,6 +207,47 @@ suite("bootstrap.sh in a sandbox", () => {
             expect(again.filter((l) => l.startsWith(prefix))).toEqual([]);
         }
         expect(r.stderr).toContain("keystore and truststore up to date");
+        expect(r.stderr).toContain("vault up to date (4 secrets)");
+    });
+
+    test("the vault step encrypts a changed password anew and restarts the server, restores a replaced file, and stops on an oversized or missing value", async () => {
+        // a node already unpacked: the vault step needs only the conf folder
+        const sb = fresh();
+        fs.mkdirSync(path.join(sb.root, APIM_HOME, "repository/conf/security"), { recursive: true });
+        expect((await runBootstrap(sb, { WSO2AM_STEPS: "vault" })).code).toBe(0);
+        // the server runs (the systemctl stand-in's state)
+        fs.writeFileSync(path.join(sb.state, "started"), "");
+        const secretsOf = () => (TOML.parse(read(path.join(sb.root, APIM_HOME, "repository/conf/deployment.toml"))) as any).secrets;
+        const before = secretsOf();
+        const secretFile = sb.env.STUB_SECRET_FILE as string;
+        const changed = { ...fx.secrets, WSO2_ADMIN_PASSWORD: "N3w-admin-pass" };
+        fs.writeFileSync(secretFile, JSON.stringify(changed));
+        const firstCalls = calls(sb).length;
+        const r = await runBootstrap(sb, { WSO2AM_STEPS: "vault start" });
+        expect(r.code).toBe(0);
+        expect(r.stderr).toContain("encrypted 4 secrets into deployment.toml");
+        expect(decrypt(secretsOf().admin_password)).toBe("N3w-admin-pass");
+        expect(decrypt(secretsOf().db_password)).toBe(fx.secrets.WSO2_DB_PASSWORD);
+        expect(secretsOf().db_password).not.toBe(before.db_password);
+        expect(calls(sb).slice(firstCalls)).toContain("systemctl restart wso2am.service");
+
+        // a stock deployment.toml (say, the pack unpacked again) is replaced although nothing else changed
+        const installedToml = path.join(sb.root, APIM_HOME, "repository/conf/deployment.toml");
+        fs.writeFileSync(installedToml, "# stock\n");
+        expect((await runBootstrap(sb, { WSO2AM_STEPS: "vault" })).code).toBe(0);
+        expect(decrypt(secretsOf().admin_password)).toBe("N3w-admin-pass");
+
+        // one RSA block (2048-bit key) takes at most 245 bytes
+        fs.writeFileSync(secretFile, JSON.stringify({ ...changed, WSO2_TRUSTSTORE_PASSWORD: "x".repeat(246) }));
+        const big = await runBootstrap(sb, { WSO2AM_STEPS: "vault" });
+        expect(big.code).not.toBe(0);
+        expect(big.stderr).toMatch(/\[vault\] FAILED: cannot encrypt WSO2_TRUSTSTORE_PASSWORD \(RSA takes at most 245 bytes\)/);
+        expect(leaks(big.stderr)).toEqual([]);
+        // an alias the secret has no value for
+        fs.writeFileSync(path.join(sb.root, "etc/wso2am/deployment.toml"), DEPLOYMENT_TOML + '[apim.key_manager]\npassword = "$secret{km_password}"\n');
+        const missing = await runBootstrap(sb, { WSO2AM_STEPS: "vault" });
+        expect(missing.code).not.toBe(0);
+        expect(missing.stderr).toMatch(/\[vault\] FAILED: secret arn:\S+ has no value for WSO2_KM_PASSWORD/);
     });
 
     test("a distribution checksum mismatch stops the boot in its step, before anything starts", async () => {

@@ -49,6 +49,10 @@ test("wso2am.service runs the server as the API-M user with both env files", () 
     expect(svc.EnvironmentFile).toEqual(expect.arrayContaining(["/etc/wso2am/node.env", "/etc/wso2am/secrets.env", "/etc/wso2am/runtime.env"]));
     // secrets last, so nothing else can shadow them
     expect(svc.EnvironmentFile[svc.EnvironmentFile.length - 1]).toBe("/etc/wso2am/secrets.env");
+    // Secure Vault's root password: handed over as root before every start (WSO2 deletes it once read),
+    // removed after every stop
+    expect(svc.ExecStartPre).toEqual(["+/usr/bin/install -m 0600 -o wso2apim -g wso2apim /etc/wso2am/vault-password /opt/wso2am/password-tmp"]);
+    expect(svc.ExecStopPost).toEqual(["+/usr/bin/rm -f /opt/wso2am/password-tmp"]);
     expect(svc.Restart).toEqual(["on-failure"]);
     expect(Number(svc.LimitNOFILE[0])).toBeGreaterThanOrEqual(65535);
     expect(unit.Unit.RequiresMountsFor).toEqual(["/opt/wso2am/repository/deployment/server"]);
@@ -69,7 +73,8 @@ const analyze = (() => {
 (analyze ? test : test.skip)("systemd-analyze verify accepts wso2am.service without a warning", () => {
     const root = tempDir("wso2am-unit-");
     try {
-        for (const d of ["etc/systemd/system", "opt/wso2am/bin", "usr/lib/systemd"]) fs.mkdirSync(path.join(root, d), { recursive: true });
+        for (const d of ["etc/systemd/system", "opt/wso2am/bin", "usr/lib/systemd", "usr/bin"]) fs.mkdirSync(path.join(root, d), { recursive: true });
+        for (const tool of ["install", "rm"]) fs.copyFileSync(`/usr/bin/${tool}`, path.join(root, "usr/bin", tool));
         fs.copyFileSync(UNIT, path.join(root, "etc/systemd/system/wso2am.service"));
         fs.writeFileSync(path.join(root, "opt/wso2am/bin/api-manager.sh"), "#!/bin/sh\n", { mode: 0o755 });
         // the stock targets the unit refers to (a copy: systemd resolves links inside --root)

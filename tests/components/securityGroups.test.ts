@@ -114,11 +114,13 @@ describe.each(["open", "restricted"])("security groups (%s)", (name) => {
         expect(new Set(nodeIn.map((x) => `${x.peer}:${x.port}`))).toEqual(allowed);
     });
 
-    test("throttle and broker ports (9611, 9711, 5672) are open only between nodes, both ways", () => {
+    test("the TLS throttle and broker ports (9711, 8672) are open only between nodes, both ways", () => {
         for (const port of NODE_TO_NODE_PORTS) {
             const onPort = f().filter((x) => x.port === port);
             expect(onPort.map((x) => `${x.group}:${x.direction}:${x.peer}`).sort()).toEqual(["node:egress:node", "node:ingress:node"]);
         }
+        // WSO2's plain-text twins (binary 9611, AMQP 5672) are open nowhere
+        expect(f().filter((x) => x.port === 9611 || x.port === 5672)).toEqual([]);
     });
 
     test("MySQL and NFS are reachable only from the nodes", () => {

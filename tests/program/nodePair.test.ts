@@ -39,9 +39,9 @@ describe("the pair", () => {
             const file = node.files.find((f) => f.path.endsWith("/deployment.toml"));
             const toml = TOML.parse(file!.content.toString("utf8")) as any;
             const peers = HOSTS.filter((_, i) => i + 1 !== node.index);
-            expect([...toml.apim.throttling.event_duplicate_url].sort()).toEqual(peers.map((h) => `tcp://${h}:${PORTS.jmsBroker}`));
+            expect([...toml.apim.throttling.event_duplicate_url].sort()).toEqual(peers.map((h) => `tcp://${h}:${PORTS.jmsBrokerSsl}`));
             const trafficManagers = toml.apim.throttling.url_group.flatMap((g: { traffic_manager_urls: string[] }) => g.traffic_manager_urls);
-            expect(trafficManagers.sort()).toEqual(HOSTS.map((h) => `tcp://${h}:${PORTS.throttleBinaryTcp}`));
+            expect(trafficManagers.sort()).toEqual(HOSTS.map((h) => `ssl://${h}:${PORTS.throttleBinarySsl}`));
         }
     });
 });

@@ -30,36 +30,44 @@ describe("contract between the renderer and the boot script", () => {
         expect([...rendered].sort()).toEqual([...scriptEnvKeys()].sort());
     });
 
-    it("fills every secret key the boot script reads, and the server gets every $env placeholder deployment.toml uses", () => {
+    it("fills every secret key the boot script reads, and every placeholder deployment.toml uses has its value at boot", () => {
         const read = new Set([...script.matchAll(/secret "?((?:WSO2|DB|KEYSTORE)_[A-Z0-9_]+)\b/g)].map((m) => m[1]));
-        // The script checks the WSO2_* passwords by suffix (secret "WSO2_$k") and exports every WSO2_* key.
+        // The script checks the WSO2_* passwords by suffix (secret "WSO2_$k").
         for (const m of script.matchAll(/for k in ([A-Z_ ]+); do secret "WSO2_\$k"/g)) for (const k of m[1].trim().split(/\s+/)) read.add(`WSO2_${k}`);
         const provided = new Set<string>([...Object.values(SERVER_SECRET_ENV), ...Object.values(BOOT_ONLY_SECRET_KEYS)]);
         for (const key of read) expect([key, provided.has(key)]).toEqual([key, true]);
         for (const key of Object.values(BOOT_ONLY_SECRET_KEYS)) expect([key, read.has(key)]).toEqual([key, true]);
-        expect(script).toMatch(/select\(test\("\^WSO2_/);
 
-        // deployment.toml's placeholders: WSO2_* come from the secret, NODE_IP from the script's runtime.env.
         const toml = renderDeploymentToml(config, plan, plan.nodes[0]);
+        // $secret{alias}: the vault step encrypts the value of WSO2_<ALIAS>
+        expect(script).toContain('secret "WSO2_${a^^}"');
+        const aliases = new Set([...toml.matchAll(/\$secret\{([a-z0-9_]+)\}/g)].map((m) => m[1]));
+        expect([...aliases].sort()).toEqual(["admin_password", "db_password", "encryption_key", "keystore_password", "truststore_password"]);
+        for (const alias of aliases) expect([alias, (Object.values(SERVER_SECRET_ENV) as string[]).includes(`WSO2_${alias.toUpperCase()}`)]).toEqual([alias, true]);
+        // $env{…}: WSO2_* come from the secret through secrets.env, NODE_IP from the script's runtime.env
+        expect(script).toMatch(/grep -o '\[\$\]env\{WSO2_\[A-Z0-9_\]\*\}'/);
         const placeholders = new Set([...toml.matchAll(/\$env\{([A-Z0-9_]+)\}/g)].map((m) => m[1]));
-        expect(placeholders.size).toBeGreaterThan(4);
-        for (const name of placeholders) {
-            const fromSecret = (Object.values(SERVER_SECRET_ENV) as string[]).includes(name);
-            const fromScript = name === "NODE_IP" && /env_line NODE_IP /.test(script);
-            expect([name, fromSecret || fromScript]).toEqual([name, true]);
-        }
+        expect([...placeholders].sort()).toEqual(["NODE_IP", SERVER_SECRET_ENV.analyticsAuthToken]);
+        expect(script).toMatch(/env_line NODE_IP /);
     });
 
     it("agrees on the paths cloud-init writes and systemd reads", () => {
         expect(script).toContain(`\${WSO2AM_ENV_FILE:-$ROOT${plan.paths.nodeEnvFile}}`);
         expect(script).toContain(`CW_CONFIG=${CLOUDWATCH_AGENT_CONFIG_PATH}`);
         expect(script).toContain(`CONF=${plan.paths.configDir}`);
-        expect(script).toMatch(/put_file "\$ROOT\$APIM_HOME\/repository\/conf\/deployment.toml" 640 "\$APIM_UID:\$APIM_GID" <"\$ROOT\$CONF\/deployment.toml"/);
+        // the vault step installs cloud-init's deployment.toml with the [secrets] table appended
+        expect(script).toContain('local conf=$ROOT$APIM_HOME/repository/conf ');
+        expect(script).toContain('cat "$ROOT$CONF/deployment.toml"');
+        expect(script).toContain('put_file "$conf/deployment.toml" 640 "$APIM_UID:$APIM_GID" <"$TMP/deployment.toml"');
         expect(plan.paths.deploymentToml).toBe(`${plan.paths.configDir}/deployment.toml`);
         expect(unit).toContain(`ExecStart=${plan.paths.apimHome}/bin/api-manager.sh`);
         expect(unit).toContain(`User=${plan.runAs.user}`);
         expect(unit).toContain(`EnvironmentFile=${plan.paths.nodeEnvFile}`);
         expect(unit).toContain(`EnvironmentFile=${plan.paths.configDir}/secrets.env`);
+        // the keystore password the vault step keeps root-only is what the unit hands WSO2 before each start
+        expect(script).toContain("VAULT_PASSWORD=$CONF/vault-password");
+        expect(unit).toContain(`ExecStartPre=+/usr/bin/install -m 0600 -o ${plan.runAs.user} -g ${plan.runAs.user} ${plan.paths.configDir}/vault-password ${plan.paths.apimHome}/password-tmp`);
+        expect(unit).toContain(`ExecStopPost=+/usr/bin/rm -f ${plan.paths.apimHome}/password-tmp`);
         expect(unit).toContain(`RequiresMountsFor=${plan.paths.apimHome}/repository/deployment/server`);
         expect(plan.paths.systemdUnit).toBe("/etc/systemd/system/wso2am.service");
     });

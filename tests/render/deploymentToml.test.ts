@@ -41,7 +41,7 @@ const TEMPLATE_KEYS = new Set([
     "apim.analytics.enable", "apim.analytics.config_endpoint", "apim.analytics.auth_token",
     "apim.devportal.url",
     "apim.cors.allow_origins", "apim.cors.allow_methods", "apim.cors.allow_headers", "apim.cors.allow_credentials",
-    "apim.throttling.event_duplicate_url", "apim.throttling.throttle_decision_endpoints",
+    "apim.throttling.event_duplicate_url", "apim.throttling.throttle_decision_endpoints", "apim.throttling.jms.ssl",
     "apim.throttling.url_group.traffic_manager_urls", "apim.throttling.url_group.traffic_manager_auth_urls", "apim.throttling.url_group.type",
     "event_handler.name", "event_handler.subscriptions",
     "service_provider.sp_name_regex",
@@ -50,6 +50,10 @@ const TEMPLATE_KEYS = new Set([
     "event_listener.properties.header.X-WSO2-KEY-MANAGER",
     "oauth.grant_type.token_exchange.enable", "oauth.grant_type.token_exchange.allow_refresh_tokens", "oauth.grant_type.token_exchange.iat_validity_period",
     "encryption.internal_crypto_provider", "encryption.key",
+    // data-bridge-config.xml.j2 writes every transport.binary.receiver key; data-agent-config.xml.j2 and
+    // broker.xml.j2 read these by name (carbon-analytics-common 5.3.20-5.4.9, product-apim 4.5.0-4.7.0)
+    "transport.binary.receiver.sslEnabledProtocols", "transport.binary.receiver.ciphers", "transport.binary.agent.ssl_enabled_protocols",
+    "broker.transport.amqp.ssl_connection.ssl_enabled_protocols", "broker.transport.amqp.ssl_connection.ciphers",
 ]);
 
 /** Dotted paths of every leaf value (array-of-table elements share their table's path). */
@@ -64,25 +68,57 @@ function leafKeys(value: unknown, prefix = ""): string[] {
 }
 
 describe("deployment.toml of each node", () => {
-    it.each([2])("with %i nodes, every node publishes throttle events to every node and duplicates broker events to the others", (count) => {
+    it.each([2])("with %i nodes, every node publishes throttle events to every node and duplicates broker events to the others, over TLS", (count) => {
         const nodes = renderAll({ nodeCount: count });
         expect(nodes).toHaveLength(count);
         const hosts = Array.from({ length: count }, (_, i) => `apim-${i + 1}.apim.internal`);
         nodes.forEach((toml, i) => {
             const throttling = toml.apim.throttling;
-            expect(throttling.url_group.map((g: any) => g.traffic_manager_urls)).toEqual(hosts.map((h) => [`tcp://${h}:${PORTS.throttleBinaryTcp}`]));
+            // ssl:// receiver URLs: the events themselves go over the binary SSL port, not only the login
+            expect(throttling.url_group.map((g: any) => g.traffic_manager_urls)).toEqual(hosts.map((h) => [`ssl://${h}:${PORTS.throttleBinarySsl}`]));
             expect(throttling.url_group.map((g: any) => g.traffic_manager_auth_urls)).toEqual(hosts.map((h) => [`ssl://${h}:${PORTS.throttleBinarySsl}`]));
             expect(throttling.url_group.every((g: any) => g.type === "loadbalance")).toBe(true);
             // The other nodes' brokers, never its own: this is what 4.x renders jndi2.properties and jmsEventPublisher2 from.
-            expect(throttling.event_duplicate_url).toEqual(hosts.filter((_, j) => j !== i).map((h) => `tcp://${h}:${PORTS.jmsBroker}`));
-            expect(throttling.throttle_decision_endpoints).toEqual([`tcp://localhost:${PORTS.jmsBroker}`]);
+            expect(throttling.event_duplicate_url).toEqual(hosts.filter((_, j) => j !== i).map((h) => `tcp://${h}:${PORTS.jmsBrokerSsl}`));
+            // jms.ssl adds ssl='true' to every broker URL the templates write, the local one included
+            expect(throttling.throttle_decision_endpoints).toEqual([`tcp://localhost:${PORTS.jmsBrokerSsl}`]);
+            expect(throttling.jms).toEqual({ ssl: true });
         });
     });
 
-    it("node 1 and node 2 point at each other", () => {
+    it("node 1 and node 2 point at each other's AMQP SSL listener", () => {
         const [one, two] = renderAll();
-        expect(one.apim.throttling.event_duplicate_url).toEqual(["tcp://apim-2.apim.internal:5672"]);
-        expect(two.apim.throttling.event_duplicate_url).toEqual(["tcp://apim-1.apim.internal:5672"]);
+        expect(one.apim.throttling.event_duplicate_url).toEqual(["tcp://apim-2.apim.internal:8672"]);
+        expect(two.apim.throttling.event_duplicate_url).toEqual(["tcp://apim-1.apim.internal:8672"]);
+    });
+
+    it("limits the binary receivers and the broker's SSL listener to TLS 1.2+ with forward-secret AEAD suites", () => {
+        if (!requireTool("openssl")) return;
+        // IANA name -> [protocol, key exchange, MAC] as the real openssl knows the suite
+        const known = new Map(execFileSync("openssl", ["ciphers", "-v", "-stdname", "ALL"], { encoding: "utf8" }).trim().split("\n").map((line) => {
+            const [name, , , protocol, kx, , , mac] = line.trim().split(/\s+/);
+            return [name, { protocol, kx: kx.replace("Kx=", ""), mac: mac.replace("Mac=", "") }];
+        }));
+        const check = (ciphers: string[], protocols: string[]) => {
+            expect(ciphers.length).toBeGreaterThan(0);
+            for (const c of ciphers) {
+                const suite = known.get(c);
+                expect([c, suite && protocols.includes(suite.protocol), suite?.mac, suite && ["ECDH", "any"].includes(suite.kx)]).toEqual([c, true, "AEAD", true]);
+            }
+            // every enabled protocol has a suite, or its handshake could never succeed
+            for (const p of protocols) expect([p, ciphers.some((c) => known.get(c)?.protocol === p)]).toEqual([p, true]);
+        };
+        for (const toml of renderAll()) {
+            const receiver = toml.transport.binary.receiver;
+            expect(receiver.sslEnabledProtocols).toEqual(["TLSv1.2", "TLSv1.3"]);
+            check(receiver.ciphers, receiver.sslEnabledProtocols);
+            // the publishing side: one string, split on commas without trimming
+            expect(toml.transport.binary.agent.ssl_enabled_protocols).toBe(receiver.sslEnabledProtocols.join(","));
+            const broker = toml.broker.transport.amqp.ssl_connection;
+            expect(broker.ssl_enabled_protocols).toBe("TLSv1.2");
+            expect(broker.ciphers).not.toMatch(/\s/);
+            check(broker.ciphers.split(","), ["TLSv1.2"]);
+        }
     });
 
     it("serves the portals on the portal host behind the load balancer's 443 (seed step 2)", () => {
@@ -129,31 +165,33 @@ describe("deployment.toml of each node", () => {
         }
     });
 
-    it("holds no password: every secret is an $env placeholder the boot script fills (seed step 10)", () => {
+    it("holds no password: secrets are Secure Vault aliases, the analytics token an $env placeholder (seed step 10)", () => {
         const [toml] = renderAll({ analyticsEnabled: true, analyticsConfigEndpoint: "https://analytics.example.com/auth/v1", analyticsAuthToken: "tok" });
-        const env = (name: string) => `$env{${name}}`;
-        expect(toml.super_admin.password).toBe(env(SERVER_SECRET_ENV.adminPassword));
-        expect(toml.database.apim_db.password).toBe(env(SERVER_SECRET_ENV.dbPassword));
-        expect(toml.database.shared_db.password).toBe(env(SERVER_SECRET_ENV.dbPassword));
+        expect(toml.super_admin.password).toBe("$secret{admin_password}");
+        expect(toml.database.apim_db.password).toBe("$secret{db_password}");
+        expect(toml.database.shared_db.password).toBe("$secret{db_password}");
         for (const ks of ["primary", "internal", "tls"]) {
-            expect(toml.keystore[ks]).toMatchObject({ file_name: "apim-keystore.p12", type: "PKCS12", alias: "apim", password: env(SERVER_SECRET_ENV.keystorePassword), key_password: env(SERVER_SECRET_ENV.keystorePassword) });
+            expect(toml.keystore[ks]).toMatchObject({ file_name: "apim-keystore.p12", type: "PKCS12", alias: "apim", password: "$secret{keystore_password}", key_password: "$secret{keystore_password}" });
         }
-        expect(toml.truststore).toEqual({ file_name: "apim-truststore.p12", type: "PKCS12", password: env(SERVER_SECRET_ENV.truststorePassword) });
-        expect(toml.apim.analytics).toEqual({ enable: true, config_endpoint: "https://analytics.example.com/auth/v1", auth_token: env(SERVER_SECRET_ENV.analyticsAuthToken) });
+        expect(toml.truststore).toEqual({ file_name: "apim-truststore.p12", type: "PKCS12", password: "$secret{truststore_password}" });
+        // longer than one RSA block may take, so it stays an environment value
+        expect(toml.apim.analytics).toEqual({ enable: true, config_endpoint: "https://analytics.example.com/auth/v1", auth_token: `$env{${SERVER_SECRET_ENV.analyticsAuthToken}}` });
+        // the boot script appends the encrypted values; the program writes none
+        expect(toml.secrets).toBeUndefined();
         // Every password-like value anywhere is a placeholder, never a literal.
         const secretLike = (function walk(value: unknown, key: string): [string, unknown][] {
             if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => walk(v, Array.isArray(value) ? key : k));
             return /password|auth_token|^key$/.test(key) ? [[key, value]] : [];
         })(toml, "");
         expect(secretLike.length).toBeGreaterThan(8);
-        for (const [key, value] of secretLike) expect([key, value]).toEqual([key, expect.stringMatching(/^(\$env\{WSO2_[A-Z_]+\}|\$\{admin\.password\}|\$ref\{super_admin\.password\})$/)]);
+        for (const [key, value] of secretLike) expect([key, value]).toEqual([key, expect.stringMatching(/^(\$secret\{[a-z_]+\}|\$env\{WSO2_ANALYTICS_AUTH_TOKEN\}|\$\{admin\.password\}|\$ref\{super_admin\.password\})$/)]);
     });
 
     it("sets the 4.7 symmetric encryption key from the secret, and not on older versions", () => {
         const [v47] = renderAll({ apimVersion: "4.7.0" });
         expect(v47.encryption).toEqual({
             internal_crypto_provider: "org.wso2.carbon.crypto.provider.SymmetricKeyInternalCryptoProvider",
-            key: `$env{${SERVER_SECRET_ENV.encryptionKey}}`,
+            key: "$secret{encryption_key}",
         });
         const [v45] = renderAll({ apimVersion: "4.5.0" });
         expect(v45.encryption).toBeUndefined();
