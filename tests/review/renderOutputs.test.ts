@@ -61,7 +61,7 @@ describe("architecture.md", () => {
         expect(d).toContain('r_wso2_db_instance[("RDS mysql 8.0<br/>db.t4g.medium, single-AZ")]');
         expect(d).toContain("EFS share, encrypted");
         expect(d).toContain('r_wso2_apim_1_instance -.->|"reads (IAM)"| r_wso2_secrets_secret');
-        expect(d).toContain('r_wso2_apim_1_instance <-.->|"9611, 9711, 5672"| r_wso2_apim_2_instance');
+        expect(d).toContain('r_wso2_apim_1_instance <-.->|"9711, 8672"| r_wso2_apim_2_instance');
     });
 
     it("draws who may talk to whom from the recorded security-group rules, not from a second copy", () => {
