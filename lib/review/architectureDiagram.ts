@@ -1,5 +1,6 @@
 import type { RenderedResource } from "./renderedResource";
 import { Flowchart, FlowEdge, FlowGroup, FlowItem, FlowNode, mermaidId, renderFlowchart } from "./mermaidFlowchart";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 /**
  * The architecture picture of a render, read off the recorded resources (never drawn by hand): the
@@ -8,30 +9,7 @@ import { Flowchart, FlowEdge, FlowGroup, FlowItem, FlowNode, mermaidId, renderFl
  * rule opens between them (dotted). Resources refer to one another by id and ARN, as in AWS.
  */
 
-const T = {
-    vpc: "aws:ec2/vpc:Vpc",
-    subnet: "aws:ec2/subnet:Subnet",
-    nat: "aws:ec2/natGateway:NatGateway",
-    routeTableAssociation: "aws:ec2/routeTableAssociation:RouteTableAssociation",
-    route: "aws:ec2/route:Route",
-    instance: "aws:ec2/instance:Instance",
-    alb: "aws:lb/loadBalancer:LoadBalancer",
-    listener: "aws:lb/listener:Listener",
-    listenerRule: "aws:lb/listenerRule:ListenerRule",
-    targetGroup: "aws:lb/targetGroup:TargetGroup",
-    attachment: "aws:lb/targetGroupAttachment:TargetGroupAttachment",
-    rds: "aws:rds/instance:Instance",
-    dbSubnetGroup: "aws:rds/subnetGroup:SubnetGroup",
-    efs: "aws:efs/fileSystem:FileSystem",
-    mountTarget: "aws:efs/mountTarget:MountTarget",
-    secret: "aws:secretsmanager/secret:Secret",
-    kmsKey: "aws:kms/key:Key",
-    ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    role: "aws:iam/role:Role",
-    instanceProfile: "aws:iam/instanceProfile:InstanceProfile",
-} as const;
+const T = RESOURCE_TYPES;
 
 export function architectureDiagram(resources: readonly RenderedResource[]): string {
     return renderFlowchart(architectureFlowchart(resources));

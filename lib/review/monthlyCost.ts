@@ -1,6 +1,7 @@
 import PRICE_TABLE from "./prices.json";
 import type { RenderedResource } from "./renderedResource";
 import { USAGE_ASSUMPTIONS, UsageAssumptions } from "./usageAssumptions";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 /**
  * The monthly on-demand cost of what a render records: each priced resource becomes a line (identical
@@ -72,23 +73,7 @@ export interface CostEstimate {
 
 export const DEFAULT_PRICES: PriceTable = PRICE_TABLE;
 
-const T = {
-    instance: "aws:ec2/instance:Instance",
-    rds: "aws:rds/instance:Instance",
-    nat: "aws:ec2/natGateway:NatGateway",
-    eip: "aws:ec2/eip:Eip",
-    lb: "aws:lb/loadBalancer:LoadBalancer",
-    efs: "aws:efs/fileSystem:FileSystem",
-    logGroup: "aws:cloudwatch/logGroup:LogGroup",
-    kmsKey: "aws:kms/key:Key",
-    secret: "aws:secretsmanager/secret:Secret",
-    zone: "aws:route53/zone:Zone",
-    endpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
-    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
-    compositeAlarm: "aws:cloudwatch/compositeAlarm:CompositeAlarm",
-    dashboard: "aws:cloudwatch/dashboard:Dashboard",
-    buckets: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
-} as const;
+const T = RESOURCE_TYPES;
 
 /** Monthly cost of the recorded resources in `region`, priced from `prices`. */
 export function monthlyCost(
@@ -149,7 +134,7 @@ export function monthlyCost(
     }
 
     let publicIps = of(T.eip).length;
-    for (const lb of of(T.lb)) {
+    for (const lb of of(T.alb)) {
         const type = String(lb.inputs.loadBalancerType ?? "application");
         if (type !== "application") {
             add(`Load balancer (${type})`, hours, "h", undefined, undefined, `no price for ${type} load balancers`);

@@ -2,6 +2,7 @@ import { createPatch } from "diff";
 import type { RenderedResource } from "./renderedResource";
 import type { RenderSnapshot } from "./renderSnapshot";
 import { inputChanges, InputChange, maskText } from "./inputChanges";
+import { RESOURCE_TYPES } from "./resourceTypes";
 
 /**
  * The difference between two renders of a stack (the base branch and the change): resources added,
@@ -50,7 +51,7 @@ export interface RenderDiff {
     readonly nodes: readonly NodeChange[];
 }
 
-export const INSTANCE_TYPE = "aws:ec2/instance:Instance";
+const INSTANCE_TYPE = RESOURCE_TYPES.instance;
 
 /**
  * Instance inputs EC2 cannot change on a running instance: the provider creates a new instance. User
