@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { StackConfig, checkExistingSubnetZones, configWarnings, placeholderChecksumKeys } from "./lib/config/stackConfig";
+import { APIM_VERSION_OUTPUT, apimVersionChangeWarning } from "./lib/config/apimVersionChange";
 import { ApiManagerCluster } from "./components/apiManagerCluster";
 
 /** Name of the top-level component; every resource name starts with it. */
@@ -38,6 +39,25 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
         checkExistingSubnetZones(config, Object.fromEntries(zones));
     }
 
+    warnOnApimVersionChange(config.apim.version);
     const cluster = new ApiManagerCluster(CLUSTER_NAME, { config });
-    return { ...cluster.outputs };
+    return { ...cluster.outputs, [APIM_VERSION_OUTPUT]: pulumi.output(config.apim.version) };
+}
+
+/**
+ * Reads this stack's own outputs from its last deployment (a reference to itself) and warns when they
+ * name another API-M version than the configuration. A first deployment has no such output: no warning.
+ */
+function warnOnApimVersionChange(configured: string): void {
+    let self: pulumi.StackReference;
+    try {
+        self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+    } catch {
+        // an engine too old to name the organization: nothing to compare against
+        return;
+    }
+    self.outputs.apply((previous) => {
+        const warning = apimVersionChangeWarning(previous, configured);
+        if (warning) pulumi.log.warn(warning);
+    });
 }

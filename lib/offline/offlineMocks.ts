@@ -141,7 +141,15 @@ function urnName(urn: string): string {
  * Installs the mocks and records every registration (with its parent and dependencies) in order.
  * Call before the program's modules create resources.
  */
-export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", options: { readonly preview?: boolean } = {}): OfflineRun {
+export function installOfflineMocks(
+    project = "wso2-apim-ha",
+    stack = "dev",
+    options: {
+        readonly preview?: boolean;
+        /** What the stack's reference to itself reads as its last deployment's outputs (none: a first deployment). */
+        readonly previousStackOutputs?: Record<string, unknown>;
+    } = {},
+): OfflineRun {
     const run: OfflineRun = { resources: [], unknownCalls: [] };
     const pending = new Map<string, { parent: string | null; dependsOn: string[] }>();
     pulumi.runtime.setMocks(
@@ -153,6 +161,7 @@ export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", opt
                     ...inputs,
                     ...(args.custom !== false && args.type.startsWith("aws:") ? { arn: inputs.arn ?? arnFor(args.type, args.name) } : {}),
                     ...(COMPUTED[args.type]?.(args.name, inputs) ?? {}),
+                    ...(args.type === "pulumi:pulumi:StackReference" ? { outputs: options.previousStackOutputs ?? {} } : {}),
                 };
                 const key = `${args.type}::${args.name}`;
                 const meta = pending.get(key) ?? { parent: null, dependsOn: [] };
@@ -172,6 +181,8 @@ export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", opt
         project,
         stack,
         options.preview ?? false,
+        // what self-managed backends call every organization
+        "organization",
     );
     // The mock monitor does not pass parents or dependencies to newResource; read them off the request.
     const monitor = (pulumi.runtime as any).getMonitor();

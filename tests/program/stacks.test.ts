@@ -23,7 +23,7 @@ afterAll(() => jest.restoreAllMocks());
 const STACKS = ["dev", "prod"] as const;
 const REQUIRED_OUTPUTS = [
     "portalUrl", "publisherUrl", "devportalUrl", "adminUrl", "carbonUrl", "gatewayUrl",
-    "loadBalancerDnsName", "nodeInstanceIds", "databaseEndpoint", "fileSystemId", "secretArn",
+    "loadBalancerDnsName", "nodeInstanceIds", "databaseEndpoint", "fileSystemId", "secretArn", "apimVersion",
 ];
 
 describe.each(STACKS)("the %s render", (stack) => {
