@@ -16,8 +16,6 @@ CONF=/etc/wso2am
 CW_CONFIG=/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 RDS_CA=$CONF/rds-ca-bundle.pem
 STAMP=/var/lib/wso2am-bootstrap/keystore.sha256
-# schema scripts' completion markers (the master user's; WSO2 cannot see them)
-MARKS=wso2am_bootstrap.schema_marker
 # EFS is mounted here; its server/ folder is bind-mounted over repository/deployment/server
 SHARE=/mnt/wso2am-share
 UNIT=/etc/systemd/system/wso2am.service
@@ -297,7 +295,8 @@ ask() { # SQL TIMEOUT [LINE]: send SQL, read one output line (or up to LINE) int
 # Without --abort-source-on-error the client runs on past a failed statement. A schema's marker is
 # written last, under the lock; WSO2 never ran on a schema without one, so it is built anew.
 run_schema_scripts() {
-  local pid i db file cs w=$DB_WAIT_SECONDS
+  # completion markers: the master user's, out of WSO2's sight
+  local pid i db file cs w=$DB_WAIT_SECONDS marks=wso2am_bootstrap.schema_marker
   coproc SQLP { mysql_admin --batch --skip-column-names --unbuffered --abort-source-on-error 2>"$TMP/sql.err"; }
   pid=$SQLP_PID SQL_IN=${SQLP[1]} SQL_OUT=${SQLP[0]}
   # a dead client must fail a write, not kill this script
@@ -306,14 +305,14 @@ run_schema_scripts() {
   ask "SET wait_timeout=300; SELECT GET_LOCK('wso2am-schema', $w);" $((w + 60))
   [[ $REPLY == 1 ]] || die "no schema lock within ${w}s (held by another node)"
   ask "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema IN ('$APIM_DB_NAME','$SHARED_DB_NAME')
-    AND NOT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name='${MARKS%.*}');" 60
+    AND NOT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name='${marks%.*}');" 60
   [[ $REPLY == 0 ]] || die "$APIM_DB_NAME/$SHARED_DB_NAME have tables but no markers: see README, Recovering from a failed first boot"
-  printf '%s\n' "CREATE DATABASE IF NOT EXISTS ${MARKS%.*}; CREATE TABLE IF NOT EXISTS $MARKS (schema_name VARCHAR(64)
+  printf '%s\n' "CREATE DATABASE IF NOT EXISTS ${marks%.*}; CREATE TABLE IF NOT EXISTS $marks (schema_name VARCHAR(64)
     PRIMARY KEY, apim_version VARCHAR(32) NOT NULL, completed_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);" >&"$SQL_IN"
   # latin1: 4.5/4.6 keys exceed 3072 bytes in utf8mb4; _bin: case-sensitive (README, Database)
   for i in "$APIM_DB_NAME dbscripts/apimgt/mysql.sql latin1" "$SHARED_DB_NAME dbscripts/mysql.sql utf8mb4"; do
     read -r db file cs <<<"$i"
-    ask "SELECT COALESCE((SELECT apim_version FROM $MARKS WHERE schema_name='$db'), '');" 60
+    ask "SELECT COALESCE((SELECT apim_version FROM $marks WHERE schema_name='$db'), '');" 60
     if [[ $REPLY == "$APIM_VERSION" ]]; then
       log "schema $db complete (API-M $REPLY)"
       continue
@@ -321,7 +320,7 @@ run_schema_scripts() {
     [[ -z $REPLY ]] || die "schema $db is set up for API-M $REPLY, this node runs $APIM_VERSION: migrate it with WSO2's $REPLY to $APIM_VERSION migration first (README: Upgrading API-M)"
     log "creating schema $db ($cs) from $file"
     printf "DROP DATABASE IF EXISTS \`%s\`; CREATE DATABASE \`%s\` CHARACTER SET %s COLLATE %s_bin; USE \`%s\`;\nsource %s\nINSERT INTO %s VALUES ('%s', '%s', NOW());\n" \
-      "$db" "$db" "$cs" "$cs" "$db" "$ROOT$APIM_HOME/$file" "$MARKS" "$db" "$(sql_str "$APIM_VERSION")" >&"$SQL_IN"
+      "$db" "$db" "$cs" "$cs" "$db" "$ROOT$APIM_HOME/$file" "$marks" "$db" "$(sql_str "$APIM_VERSION")" >&"$SQL_IN"
     ask "SELECT 'schema-done';" "$w" schema-done
   done
   ask "SELECT RELEASE_LOCK('wso2am-schema');" 60
