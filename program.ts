@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import { StackConfig, StackConfigError, configWarnings, existingSubnetProblems, placeholderChecksumKeys } from "./lib/config/stackConfig";
 import { InstanceTypeLookup, instanceTypeProblems, isUnknownInstanceTypeError } from "./lib/config/instanceTypeCheck";
 import { amiArchitectureFor } from "./lib/node/nodeAmi";
+import { APIM_VERSION_OUTPUT, apimVersionChangeWarning } from "./lib/config/apimVersionChange";
 import { ApiManagerCluster } from "./components/apiManagerCluster";
 
 /** Name of the top-level component; every resource name starts with it. */
@@ -33,8 +34,27 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
     ];
     if (problems.length > 0) throw new StackConfigError(problems);
 
+    warnOnApimVersionChange(config.apim.version);
     const cluster = new ApiManagerCluster(CLUSTER_NAME, { config });
-    return { ...cluster.outputs };
+    return { ...cluster.outputs, [APIM_VERSION_OUTPUT]: pulumi.output(config.apim.version) };
+}
+
+/**
+ * Reads this stack's own outputs from its last deployment (a reference to itself) and warns when they
+ * name another API-M version than the configuration. A first deployment has no such output: no warning.
+ */
+function warnOnApimVersionChange(configured: string): void {
+    let self: pulumi.StackReference;
+    try {
+        self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+    } catch {
+        // an engine too old to name the organization: nothing to compare against
+        return;
+    }
+    self.outputs.apply((previous) => {
+        const warning = apimVersionChangeWarning(previous, configured);
+        if (warning) pulumi.log.warn(warning);
+    });
 }
 
 /** The zone of each existing subnet, undefined for one not found in the stack's VPC. */

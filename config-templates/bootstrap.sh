@@ -331,28 +331,40 @@ ask() { # SQL TIMEOUT [LINE]: send SQL, read one output line (or up to LINE) int
   while IFS= read -r -t "$2" REPLY <&"$SQL_OUT"; do
     if [[ -z ${3:-} || $REPLY == "$3" ]]; then return 0; fi
   done
-  die "database session ended or timed out after: $1"
+  # the client's message names the error and the statement's line
+  die "$(grep -m1 '^ERROR' "$TMP/sql.err" || echo "database session ended or timed out after: $1")"
 }
 
 # One session takes the lock, checks, runs the scripts: if the node dies the lock goes with it.
-# Without --abort-source-on-error the client runs on past a failed statement.
+# Without --abort-source-on-error the client runs on past a failed statement. A schema's marker is
+# written last, under the lock; WSO2 never ran on a schema without one, so it is built anew.
 run_schema_scripts() {
-  local pid i db file table w=$DB_WAIT_SECONDS
-  coproc SQLP { mysql_admin --batch --skip-column-names --unbuffered --abort-source-on-error; }
+  # completion markers: the master user's, out of WSO2's sight
+  local pid i db file cs w=$DB_WAIT_SECONDS marks=wso2am_bootstrap.schema_marker
+  coproc SQLP { mysql_admin --batch --skip-column-names --unbuffered --abort-source-on-error 2>"$TMP/sql.err"; }
   pid=$SQLP_PID SQL_IN=${SQLP[1]} SQL_OUT=${SQLP[0]}
   # a dead client must fail a write, not kill this script
   trap '' PIPE
-  ask "SELECT GET_LOCK('wso2am-schema', $w);" $((w + 60))
+  # a lost node's lock ends with its idle session
+  ask "SET wait_timeout=300; SELECT GET_LOCK('wso2am-schema', $w);" $((w + 60))
   [[ $REPLY == 1 ]] || die "no schema lock within ${w}s (held by another node)"
-  for i in "$APIM_DB_NAME dbscripts/apimgt/mysql.sql am_api" "$SHARED_DB_NAME dbscripts/mysql.sql um_tenant"; do
-    read -r db file table <<<"$i"
-    ask "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='$db' AND LOWER(table_name)='$table';" 60
-    if [[ $REPLY != 0 ]]; then
-      log "schema $db already created"
+  ask "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema IN ('$APIM_DB_NAME','$SHARED_DB_NAME')
+    AND NOT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name='${marks%.*}');" 60
+  [[ $REPLY == 0 ]] || die "$APIM_DB_NAME/$SHARED_DB_NAME have tables but no markers: see README, Recovering from a failed first boot"
+  printf '%s\n' "CREATE DATABASE IF NOT EXISTS ${marks%.*}; CREATE TABLE IF NOT EXISTS $marks (schema_name VARCHAR(64)
+    PRIMARY KEY, apim_version VARCHAR(32) NOT NULL, completed_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);" >&"$SQL_IN"
+  # latin1: 4.5/4.6 keys exceed 3072 bytes in utf8mb4; _bin: case-sensitive (README, Database)
+  for i in "$APIM_DB_NAME dbscripts/apimgt/mysql.sql latin1" "$SHARED_DB_NAME dbscripts/mysql.sql utf8mb4"; do
+    read -r db file cs <<<"$i"
+    ask "SELECT COALESCE((SELECT apim_version FROM $marks WHERE schema_name='$db'), '');" 60
+    if [[ $REPLY == "$APIM_VERSION" ]]; then
+      log "schema $db complete (API-M $REPLY)"
       continue
     fi
-    log "creating schema $db from $file"
-    printf "USE \`%s\`;\nsource %s\n" "$db" "$ROOT$APIM_HOME/$file" >&"$SQL_IN"
+    [[ -z $REPLY ]] || die "schema $db is set up for API-M $REPLY, this node runs $APIM_VERSION: migrate it with WSO2's $REPLY to $APIM_VERSION migration first (README: Upgrading API-M)"
+    log "creating schema $db ($cs) from $file"
+    printf "DROP DATABASE IF EXISTS \`%s\`; CREATE DATABASE \`%s\` CHARACTER SET %s COLLATE %s_bin; USE \`%s\`;\nsource %s\nINSERT INTO %s VALUES ('%s', '%s', NOW());\n" \
+      "$db" "$db" "$cs" "$cs" "$db" "$ROOT$APIM_HOME/$file" "$marks" "$db" "$(sql_str "$APIM_VERSION")" >&"$SQL_IN"
     ask "SELECT 'schema-done';" "$w" schema-done
   done
   ask "SELECT RELEASE_LOCK('wso2am-schema');" 60
@@ -373,18 +385,17 @@ step_database() {
     "$DB_HOST" "$DB_PORT" "$DB_MASTER_USER" "${q//\"/\\\"}" "$ROOT$RDS_CA" | private "$TMP/admin.cnf"
   wait_for_db
   q=$(sql_str "$dpw")
-  # sql_mode '' keeps backslash escapes on for the quoted password
+  # sql_mode '' keeps backslash escapes on for the quoted password; grants outlive a dropped schema
   if ! err=$(printf '%s\n' "SET SESSION sql_mode='';" \
-    "CREATE DATABASE IF NOT EXISTS \`$SHARED_DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;" \
     "CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$q' REQUIRE SSL;" \
     "ALTER USER '$DB_USER'@'%' IDENTIFIED BY '$q' REQUIRE SSL;" \
     "GRANT ALL PRIVILEGES ON \`$APIM_DB_NAME\`.* TO '$DB_USER'@'%';" \
     "GRANT ALL PRIVILEGES ON \`$SHARED_DB_NAME\`.* TO '$DB_USER'@'%';" | mysql_admin --batch 2>&1 >/dev/null); then
     # the client echoes the failing statement, password included
     err=${err//"$q"/***} err=${err//"$dpw"/***}
-    die "cannot set up $SHARED_DB_NAME and user $DB_USER: ${err//"$mpw"/***}"
+    die "cannot set up user $DB_USER: ${err//"$mpw"/***}"
   fi
-  log "database $SHARED_DB_NAME and user $DB_USER ready"
+  log "database user $DB_USER ready"
   run_schema_scripts
 }
 

@@ -104,13 +104,16 @@ const SECURITY_GROUP_RULE_TYPES = [T.securityGroup, T.defaultSecurityGroup, T.in
 // ---------------------------------------------------------------------------------------------------
 // Row 4: secrets in user data.
 
-/** What a secret in user data looks like; placeholders ($env{…}, ${…}, %s, {{…}}) are not secrets. */
+/**
+ * What a secret in user data looks like; placeholders ($env{…}, ${…}, %s, {{…}}) are not secrets, and
+ * neither is a value that names a property or Secure Vault alias (`identity.store.password`).
+ */
 const USER_DATA_SECRET_PATTERNS: readonly { readonly what: string; readonly pattern: RegExp }[] = [
     { what: "a private key", pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
     { what: "an AWS access key id", pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/ },
     {
         what: "a literal password, secret or token",
-        pattern: /[A-Za-z_.-]*(?:password|passwd|secret|token|api_?key)["']?\s*(?:=\s*["']?|:\s*["'])(?![$%{<"'\s])[^"'\s]{4,}/i,
+        pattern: /[A-Za-z_.-]*(?:password|passwd|secret|token|api_?key)["']?\s*(?:=\s*["']?|:\s*["'])(?![$%{<"'\s])(?![a-z_]+(?:\.[a-z_]+)*\.(?:password|passwd|secret|token)\b)[^"'\s]{4,}/i,
     },
 ];
 

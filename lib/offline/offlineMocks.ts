@@ -186,7 +186,15 @@ function urnName(urn: string): string {
  * Installs the mocks and records every registration (with its parent and dependencies) in order.
  * Call before the program's modules create resources.
  */
-export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", options: { readonly preview?: boolean } = {}): OfflineRun {
+export function installOfflineMocks(
+    project = "wso2-apim-ha",
+    stack = "dev",
+    options: {
+        readonly preview?: boolean;
+        /** What the stack's reference to itself reads as its last deployment's outputs (none: a first deployment). */
+        readonly previousStackOutputs?: Record<string, unknown>;
+    } = {},
+): OfflineRun {
     const run: OfflineRun = { resources: [], unknownCalls: [] };
     const pending = new Map<string, { parent: string | null; dependsOn: string[]; protect: boolean; propertyDependencies: Record<string, string[]> }>();
     pulumi.runtime.setMocks(
@@ -198,6 +206,7 @@ export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", opt
                     ...inputs,
                     ...(args.custom !== false && args.type.startsWith("aws:") ? { arn: inputs.arn ?? arnFor(args.type, args.name) } : {}),
                     ...(COMPUTED[args.type]?.(args.name, inputs) ?? {}),
+                    ...(args.type === "pulumi:pulumi:StackReference" ? { outputs: options.previousStackOutputs ?? {} } : {}),
                 };
                 const key = `${args.type}::${args.name}`;
                 const meta = pending.get(key) ?? { parent: null, dependsOn: [], protect: false, propertyDependencies: {} };
@@ -217,6 +226,8 @@ export function installOfflineMocks(project = "wso2-apim-ha", stack = "dev", opt
         project,
         stack,
         options.preview ?? false,
+        // what self-managed backends call every organization
+        "organization",
     );
     // The mock monitor passes neither parents, dependencies nor options to newResource; read them off the
     // request, where the SDK has already resolved every input's resources (through outputs and components).

@@ -1,13 +1,17 @@
 /**
- * The database step of the real boot script against a private MariaDB that requires TLS, with the
- * real mysql client: two nodes at once, a re-run, and a schema script that fails half-way.
+ * The database step of the real boot script against a private MariaDB set up with the program's own RDS
+ * parameters (TLS required, server character set), with the real mysql client: two nodes at once, a
+ * re-run, a version change, a script that fails half-way, a boot killed mid-script. Key widths are
+ * judged by MySQL 8's rule (tests/support/mysqlKeyWidth.ts), since MariaDB accepts over-long unique keys.
  */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
+import { databaseParameters, maxConnectionsFor } from "../../lib/plan/databaseParameters";
+import { overLongKeys } from "../support/mysqlKeyWidth";
 import { requireTool } from "../support/validators";
-import { Fixtures, STUBBED, Sandbox, buildFixtures, makeSandbox, runBootstrap, sh, tempDir } from "./fixtures/sandbox";
+import { APIMGT_SQL, Fixtures, PAUSE_POINT, SCRIPT, SHARED_SQL, STUBBED, Sandbox, VERSION, buildFixtures, makeSandbox, runBootstrap, sh, tempDir } from "./fixtures/sandbox";
 
 // mariadbd lives in sbin, which a non-login PATH may lack
 if (!(process.env.PATH ?? "").split(":").includes("/usr/sbin")) process.env.PATH = `${process.env.PATH}:/usr/sbin`;
@@ -54,12 +58,102 @@ function node(env: Record<string, string> = {}, scripts: Record<string, string> 
     });
     const home = path.join(sb.root, "opt/wso2am");
     fs.mkdirSync(home, { recursive: true });
-    sh("cp", ["-a", path.join(fx.distTree, "dbscripts"), home]);
+    fs.cpSync(path.join(fx.distTree, "dbscripts"), path.join(home, "dbscripts"), { recursive: true });
     for (const [rel, text] of Object.entries(scripts)) fs.writeFileSync(path.join(home, rel), text);
     return sb;
 }
 
 const DB_STEP = { WSO2AM_STEPS: "database" };
+const MARKS = "wso2am_bootstrap.schema_marker";
+
+interface SchemaState {
+    /** Default character set and collation ("-" when the database does not exist). */
+    readonly charset: string;
+    readonly tables: string[];
+    /** The API-M version of its completion marker, "-" without one. */
+    readonly marker: string;
+}
+
+/** A database as the server sees it after a boot, read in one query. */
+function schema(db: string): SchemaState {
+    const q = sqlString(db);
+    const [charset, tables, marker] = rootSql(`SELECT
+  COALESCE((SELECT CONCAT(DEFAULT_CHARACTER_SET_NAME, ' ', DEFAULT_COLLATION_NAME) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${q}), '-'),
+  COALESCE((SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${q}), ''),
+  COALESCE((SELECT apim_version FROM ${MARKS} WHERE schema_name = ${q}), '-')`).split("\t");
+    return { charset, tables: tables.split(",").filter(Boolean), marker };
+}
+
+/** What a complete schema looks like. */
+const built = (charset: string, sql: string): SchemaState => ({
+    charset,
+    tables: [...sql.matchAll(/CREATE TABLE (\w+)/g)].map((m) => m[1]).sort(),
+    marker: VERSION,
+});
+const APIM_SET = "latin1 latin1_bin";
+const SHARED_SET = "utf8mb4 utf8mb4_bin";
+const lockFree = (): boolean => rootSql("SELECT IS_FREE_LOCK('wso2am-schema')") === "1";
+/** The one line the boot log ends with on failure (what the rolling gate shows). */
+const failure = (stderr: string): string => stderr.split("\n").filter((l) => l.includes("FAILED:")).pop() ?? "";
+
+/** A boot in its own process group, so that the whole of it can be killed at once. */
+function startBoot(sb: Sandbox): { child: ChildProcess; done: Promise<number | null> } {
+    const child = spawn("bash", [SCRIPT], { env: { ...sb.env, ...DB_STEP }, stdio: "ignore", detached: true });
+    return { child, done: new Promise((r) => child.on("close", (code) => r(code))) };
+}
+
+/** A root session over the socket that stays open: for polling without a client process per query. */
+class RootSession {
+    private readonly client: ChildProcess;
+    private output = "";
+    private waiting?: () => void;
+
+    constructor() {
+        this.client = spawn("mariadb", ["--no-defaults", "-S", socket, "-uroot", "-N", "-B", "--unbuffered"], { stdio: ["pipe", "pipe", "ignore"] });
+        this.client.stdout?.on("data", (d) => {
+            this.output += d;
+            this.waiting?.();
+        });
+    }
+
+    /** The rows the statement returns, tab-separated. */
+    async query(sql: string): Promise<string> {
+        const end = "--end-of-answer--";
+        this.output = "";
+        this.client.stdin?.write(`${sql};\nSELECT '${end}';\n`);
+        while (!this.output.includes(`${end}\n`)) await new Promise<void>((r) => (this.waiting = r));
+        return this.output.slice(0, this.output.indexOf(`${end}\n`)).trim();
+    }
+
+    /** Ends the session, and with it any lock it holds. */
+    close(): Promise<void> {
+        return new Promise((resolve) => {
+            this.client.once("close", () => resolve());
+            this.client.stdin?.end();
+        });
+    }
+}
+
+/** Holds a named lock in a session of its own until the returned function ends that session. */
+async function holdLock(name: string): Promise<() => Promise<void>> {
+    const session = new RootSession();
+    expect(await session.query(`SELECT GET_LOCK(${sqlString(name)}, 10)`)).toBe("1");
+    return () => session.close();
+}
+
+/** The apimgt fixture script, stopping half-way until the test lets go of the lock "fixture-pause". */
+const PAUSED_APIMGT_SQL = APIMGT_SQL.replace(PAUSE_POINT, "DO GET_LOCK('fixture-pause', 60);");
+
+/** Until `count` sessions wait for a named lock. */
+async function waitingForLocks(count: number): Promise<void> {
+    const probe = new RootSession();
+    const deadline = Date.now() + 20000;
+    while (Number(await probe.query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE = 'User lock'")) !== count) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} sessions to wait for a lock`);
+        await new Promise((r) => setTimeout(r, 20));
+    }
+    await probe.close();
+}
 
 suite("bootstrap.sh database step against a real MariaDB with TLS required", () => {
     beforeAll(async () => {
@@ -72,17 +166,20 @@ suite("bootstrap.sh database step against a real MariaDB with TLS required", () 
         fs.writeFileSync(path.join(pki, "ext"), "subjectAltName=DNS:db.apim.internal,IP:127.0.0.1\n");
         sh("openssl", ["x509", "-req", "-in", path.join(pki, "server.csr"), "-CA", ca, "-CAkey", path.join(pki, "ca.key"), "-CAcreateserial",
             "-out", path.join(pki, "server.pem"), "-days", "3", "-extfile", path.join(pki, "ext")]);
-        fx = buildFixtures({ rdsBundle: ca });
+        fx = buildFixtures({ rdsBundle: ca, databaseOnly: true });
 
         const data = path.join(dir, "data");
         socket = path.join(dir, "mysqld.sock");
-        sh("mariadb-install-db", ["--no-defaults", `--datadir=${data}`, "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"]);
+        // a small redo log: quicker to create, and plenty for the test schemas
+        const small = ["--innodb-log-file-size=4M", "--innodb-buffer-pool-size=16M"];
+        sh("mariadb-install-db", ["--no-defaults", `--datadir=${data}`, "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db", ...small]);
         port = await freePort();
+        // the RDS parameter group's settings, as server options
+        const rds = databaseParameters(maxConnectionsFor(2)).map((p) => `--${p.name.replace(/_/g, "-")}=${p.value}`);
         server = spawn("mariadbd", ["--no-defaults", `--datadir=${data}`, "--user=root", `--socket=${socket}`, `--port=${port}`,
             "--bind-address=127.0.0.1", `--pid-file=${path.join(dir, "mysqld.pid")}`, `--log-error=${path.join(dir, "mysqld.err")}`,
-            "--skip-name-resolve", "--skip-log-bin", "--innodb-buffer-pool-size=16M",
-            `--ssl-ca=${ca}`, `--ssl-cert=${path.join(pki, "server.pem")}`, `--ssl-key=${path.join(pki, "server.key")}`,
-            "--require-secure-transport=ON"], { stdio: "ignore" });
+            "--skip-name-resolve", "--skip-log-bin", ...small,
+            `--ssl-ca=${ca}`, `--ssl-cert=${path.join(pki, "server.pem")}`, `--ssl-key=${path.join(pki, "server.key")}`, ...rds], { stdio: "ignore" });
         const deadline = Date.now() + 30000;
         for (;;) {
             try {
@@ -95,7 +192,7 @@ suite("bootstrap.sh database step against a real MariaDB with TLS required", () 
                 await new Promise((r) => setTimeout(r, 100));
             }
         }
-        // what RDS gives us: a master user with grant option, and the first database
+        // what RDS gives us: a master user with grant option, and the first database with the server's default character set
         rootSql(`CREATE USER 'admin'@'%' IDENTIFIED BY ${sqlString(fx.secrets.DB_MASTER_PASSWORD)};
 GRANT ALL PRIVILEGES ON *.* TO 'admin'@'%' WITH GRANT OPTION;
 CREATE DATABASE WSO2AM_DB;`);
@@ -113,33 +210,56 @@ CREATE DATABASE WSO2AM_DB;`);
         for (const d of [fx?.dir, dir]) if (d) fs.rmSync(d, { recursive: true, force: true });
     });
 
-    test("two nodes at once: both succeed, each schema is created exactly once", async () => {
-        const [a, b] = [node(), node()];
-        const [ra, rb] = await Promise.all([runBootstrap(a, DB_STEP), runBootstrap(b, DB_STEP)]);
+    // first: the marker table does not exist yet, as on a database set up before markers
+    test("schemas with tables but no markers at all are left alone, and the boot says what to do", async () => {
+        rootSql("CREATE DATABASE OLD_AM_DB; CREATE TABLE OLD_AM_DB.AM_API (ID INTEGER); INSERT INTO OLD_AM_DB.AM_API VALUES (7);");
+        const r = await runBootstrap(node({ APIM_DB_NAME: "OLD_AM_DB", SHARED_DB_NAME: "OLD_SHARED_DB", DB_USER: "olduser" }), DB_STEP);
+        expect(r.code).not.toBe(0);
+        expect(failure(r.stderr)).toMatch(/\[database\] FAILED: OLD_AM_DB\/OLD_SHARED_DB have tables but no markers: see README, Recovering from a failed first boot$/);
+        expect(rootSql(`SELECT (SELECT ID FROM OLD_AM_DB.AM_API), (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'wso2am_bootstrap'),
+  IS_FREE_LOCK('wso2am-schema')`)).toBe("7\t0\t1");
+    });
+
+    test("two nodes at once: both succeed, each schema is created exactly once, in a character set its keys fit", async () => {
+        // as RDS made it, with the server default
+        expect(rootSql("SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'WSO2AM_DB'")).toBe("utf8mb4_bin");
+        const release = await holdLock("fixture-pause");
+        const [a, b] = [node({}, { "dbscripts/apimgt/mysql.sql": PAUSED_APIMGT_SQL }), node({}, { "dbscripts/apimgt/mysql.sql": PAUSED_APIMGT_SQL })];
+        const boots = Promise.all([runBootstrap(a, DB_STEP), runBootstrap(b, DB_STEP)]);
+        // one boot is half-way through the script, the other waits for the schema lock
+        await waitingForLocks(2);
+        await release();
+        const [ra, rb] = await boots;
         expect({ code: ra.code, err: ra.stderr }).toEqual({ code: 0, err: expect.anything() });
         expect({ code: rb.code, err: rb.stderr }).toEqual({ code: 0, err: expect.anything() });
 
         // the fixture scripts would fail on a second run (plain CREATE TABLE), and count their runs
-        expect(rootSql("SELECT COUNT(*) FROM WSO2AM_DB.AM_SCHEMA_RUNS")).toBe("1");
-        expect(rootSql("SELECT COUNT(*) FROM WSO2SHARED_DB.UM_TENANT")).toBe("1");
+        expect(rootSql("SELECT (SELECT COUNT(*) FROM WSO2AM_DB.AM_SCHEMA_RUNS), (SELECT COUNT(*) FROM WSO2SHARED_DB.UM_TENANT)")).toBe("1\t1");
         const created = (db: string): number => [ra.stderr, rb.stderr].filter((e) => e.includes(`creating schema ${db}`)).length;
-        expect(created("WSO2AM_DB")).toBe(1);
-        expect(created("WSO2SHARED_DB")).toBe(1);
+        expect([created("WSO2AM_DB"), created("WSO2SHARED_DB")]).toEqual([1, 1]);
+        // the boot gave each database its own set, and marked it complete
+        const [am, shared] = [schema("WSO2AM_DB"), schema("WSO2SHARED_DB")];
+        expect(am).toEqual(built(APIM_SET, APIMGT_SQL));
+        expect(shared).toEqual(built(SHARED_SET, SHARED_SQL));
+        // every key of the scripts fits MySQL 8's 3072 bytes in the sets the databases ended up with
+        expect(overLongKeys(APIMGT_SQL, am.charset.split(" ")[0])).toEqual([]);
+        expect(overLongKeys(SHARED_SQL, shared.charset.split(" ")[0])).toEqual([]);
+        // a column that names its own character set keeps it
+        expect(rootSql("SELECT CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'WSO2SHARED_DB' AND COLUMN_NAME = 'REG_PATH_VALUE'")).toBe("latin1");
+        // case-sensitive: 'Admin' and 'admin' are two users, and an API name matches only itself
+        expect(rootSql(`INSERT INTO WSO2SHARED_DB.UM_USER (UM_USER_NAME, UM_TENANT_ID) VALUES ('Admin', -1234), ('admin', -1234);
+SELECT COUNT(*) FROM WSO2SHARED_DB.UM_USER WHERE UM_USER_NAME = 'ADMIN';
+DELETE FROM WSO2SHARED_DB.UM_USER;`)).toBe("0");
+        expect(rootSql(`INSERT INTO WSO2AM_DB.AM_API (API_NAME) VALUES ('PizzaShack');
+SELECT COUNT(*) FROM WSO2AM_DB.AM_API WHERE API_NAME = 'pizzashack';
+DELETE FROM WSO2AM_DB.AM_API;`)).toBe("0");
 
-        expect(rootSql("SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'WSO2SHARED_DB'"))
-            .toBe("utf8mb4\tutf8mb4_bin");
-        // case-sensitive in practice: a table made there without a collation of its own tells 'Admin' from 'admin'
-        expect(rootSql(`CREATE TABLE WSO2SHARED_DB.CASE_CHECK (V VARCHAR(10));
-INSERT INTO WSO2SHARED_DB.CASE_CHECK VALUES ('Admin');
-SELECT COUNT(*) FROM WSO2SHARED_DB.CASE_CHECK WHERE V = 'admin';
-DROP TABLE WSO2SHARED_DB.CASE_CHECK;`)).toBe("0");
-
-        // DB_USER: over TLS only, and sees just its two schemas
+        // DB_USER: over TLS only, and sees just its two schemas (not the markers)
         expect(rootSql("SELECT ssl_type FROM mysql.user WHERE User = 'wso2apim'")).toBe("ANY");
         expect(userSql(fx.secrets.WSO2_DB_PASSWORD, "SHOW DATABASES").split("\n").sort()).toEqual(["WSO2AM_DB", "WSO2SHARED_DB", "information_schema"]);
         expect(userSql(fx.secrets.WSO2_DB_PASSWORD, "SELECT COUNT(*) FROM WSO2AM_DB.AM_API")).toBe("0");
         expect(() => userSql(fx.secrets.WSO2_DB_PASSWORD, "SELECT COUNT(*) FROM mysql.user")).toThrow(/denied/);
-        expect(rootSql("SELECT IS_FREE_LOCK('wso2am-schema')")).toBe("1");
+        expect(lockFree()).toBe(true);
 
         for (const r of [ra, rb]) {
             for (const k of ["DB_MASTER_PASSWORD", "WSO2_DB_PASSWORD"]) expect(r.stdout + r.stderr).not.toContain(fx.secrets[k]);
@@ -154,24 +274,56 @@ DROP TABLE WSO2SHARED_DB.CASE_CHECK;`)).toBe("0");
         fs.writeFileSync(sb.env.STUB_SECRET_FILE as string, JSON.stringify(secret));
         const r = await runBootstrap(sb, DB_STEP);
         expect(r.code).toBe(0);
-        expect(r.stderr).toContain("schema WSO2AM_DB already created");
-        expect(r.stderr).toContain("schema WSO2SHARED_DB already created");
+        expect(r.stderr).toContain(`schema WSO2AM_DB complete (API-M ${VERSION})`);
+        expect(r.stderr).toContain(`schema WSO2SHARED_DB complete (API-M ${VERSION})`);
+        expect(r.stderr).not.toContain("creating schema");
         expect(rootSql("SELECT COUNT(*) FROM WSO2AM_DB.AM_SCHEMA_RUNS")).toBe("1");
         expect(userSql(secret.WSO2_DB_PASSWORD, "SELECT 1")).toBe("1");
         expect(() => userSql(fx.secrets.WSO2_DB_PASSWORD, "SELECT 1")).toThrow(/denied/);
     });
 
-    test("a schema script that fails half-way fails the boot, stops at the error and frees the lock", async () => {
-        rootSql("CREATE DATABASE BROKEN_AM_DB");
-        const sb = node({ APIM_DB_NAME: "BROKEN_AM_DB", SHARED_DB_NAME: "BROKEN_SHARED_DB" }, {
-            "dbscripts/apimgt/mysql.sql": "CREATE TABLE AM_API (ID INTEGER);\nCREATE TABLE AM_API (ID INTEGER);\nCREATE TABLE AFTER_THE_ERROR (ID INTEGER);\n",
-        });
-        const r = await runBootstrap(sb, DB_STEP);
+    test("a node of another API-M version refuses the schemas, naming both versions and the upgrade procedure", async () => {
+        const r = await runBootstrap(node({ APIM_VERSION: "4.8.0" }), DB_STEP);
         expect(r.code).not.toBe(0);
-        expect(r.stderr).toContain("[database] FAILED");
-        expect(r.stderr).toContain("already exists");
-        expect(rootSql("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'BROKEN_AM_DB' AND table_name = 'AFTER_THE_ERROR'")).toBe("0");
-        expect(rootSql("SELECT IS_FREE_LOCK('wso2am-schema')")).toBe("1");
+        expect(failure(r.stderr)).toMatch(new RegExp(`\\[database\\] FAILED: schema WSO2AM_DB is set up for API-M ${VERSION.replace(/\./g, "\\.")}, this node runs 4\\.8\\.0: ` +
+            `migrate it with WSO2's ${VERSION.replace(/\./g, "\\.")} to 4\\.8\\.0 migration first \\(README: Upgrading API-M\\)$`));
+        expect(r.stderr).not.toContain("creating schema");
+        expect(schema("WSO2AM_DB")).toEqual(built(APIM_SET, APIMGT_SQL));
+        expect(lockFree()).toBe(true);
+    });
+
+    test("a schema left half-built, by a script that fails and by a boot killed mid-script, is built again once by the next boot", async () => {
+        // RDS's database, made before the boot with the server default
+        rootSql("CREATE DATABASE HALF_AM_DB");
+        const names = { APIM_DB_NAME: "HALF_AM_DB", SHARED_DB_NAME: "HALF_SHARED_DB" };
+        const halfBuilt = { charset: APIM_SET, tables: ["AM_API", "TOKEN_BINDING"], marker: "-" };
+
+        // a script that fails half-way: the log names the MySQL error and the statement's line
+        const broken = APIMGT_SQL.replace(PAUSE_POINT, "CREATE TABLE AM_API (ID INTEGER);");
+        const line = broken.split("\n").indexOf("CREATE TABLE AM_API (ID INTEGER);") + 1;
+        const failed = await runBootstrap(node(names, { "dbscripts/apimgt/mysql.sql": broken }), DB_STEP);
+        expect(failed.code).not.toBe(0);
+        expect(failure(failed.stderr)).toMatch(new RegExp(`\\[database\\] FAILED: ERROR 1050 \\(42S01\\) at line ${line} in file: '\\S+/dbscripts/apimgt/mysql\\.sql': Table 'AM_API' already exists$`));
+        expect(schema("HALF_AM_DB")).toEqual(halfBuilt);
+        expect(lockFree()).toBe(true);
+
+        // a boot killed (the whole process group) while its script is half-way: the schema was dropped and begun again
+        rootSql("CREATE TABLE HALF_AM_DB.LEFT_BY_THE_FAILED_RUN (ID INTEGER)");
+        const release = await holdLock("fixture-pause");
+        const killed = startBoot(node(names, { "dbscripts/apimgt/mysql.sql": PAUSED_APIMGT_SQL }));
+        await waitingForLocks(1);
+        process.kill(-(killed.child.pid as number), "SIGKILL");
+        await killed.done;
+        // the server ends the dead boot's session (and its locks) once its last statement returns
+        await release();
+        expect(schema("HALF_AM_DB")).toEqual(halfBuilt);
+
+        // the next boot, with the same scripts as every other node, builds both schemas once
+        const r = await runBootstrap(node(names), DB_STEP);
+        expect({ code: r.code, err: r.stderr }).toEqual({ code: 0, err: expect.stringContaining("creating schema HALF_AM_DB") });
+        expect(schema("HALF_AM_DB")).toEqual(built(APIM_SET, APIMGT_SQL));
+        expect(schema("HALF_SHARED_DB")).toEqual(built(SHARED_SET, SHARED_SQL));
+        expect(rootSql("SELECT COUNT(*) FROM HALF_AM_DB.AM_SCHEMA_RUNS")).toBe("1");
     });
 
     test("a failed statement is reported without the passwords the client echoes", async () => {
@@ -180,15 +332,15 @@ DROP TABLE WSO2SHARED_DB.CASE_CHECK;`)).toBe("0");
         const sb = node({ DB_MASTER_USER: "weak", DB_USER: "weakling" });
         const r = await runBootstrap(sb, DB_STEP);
         expect(r.code).not.toBe(0);
-        expect(r.stderr).toMatch(/\[database\] FAILED: cannot set up WSO2SHARED_DB and user weakling: .*IDENTIFIED BY '\*\*\*'/s);
+        expect(r.stderr).toMatch(/\[database\] FAILED: cannot set up user weakling: .*IDENTIFIED BY '\*\*\*'/s);
         for (const k of ["DB_MASTER_PASSWORD", "WSO2_DB_PASSWORD"]) expect(r.stdout + r.stderr).not.toContain(fx.secrets[k]);
     });
 
     test("the database wait names DB_HOST when it does not answer with TLS", async () => {
         const closed = await freePort();
-        const sb = node({ DB_PORT: String(closed), DB_WAIT_SECONDS: "1" });
+        const sb = node({ DB_PORT: String(closed), DB_WAIT_SECONDS: "0" });
         const r = await runBootstrap(sb, DB_STEP);
         expect(r.code).not.toBe(0);
-        expect(r.stderr).toMatch(/\[database\] FAILED: database not ready after 1s \(DB_WAIT_SECONDS\): no TLS connection to 127\.0\.0\.1:\d+/);
+        expect(r.stderr).toMatch(/\[database\] FAILED: database not ready after 0s \(DB_WAIT_SECONDS\): no TLS connection to 127\.0\.0\.1:\d+/);
     });
 });

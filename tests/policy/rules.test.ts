@@ -99,13 +99,14 @@ const CASES: Record<string, { fires: Case[]; holds: Case[] }> = {
     "ec2-no-secrets-in-user-data": {
         fires: [
             { label: "a literal password", resources: [instance("i", { userDataBase64: gzipBase64('[super_admin]\npassword = "hunter2hunter2"\n') })], message: /literal password/ },
+            { label: "a literal password in a properties file", resources: [instance("i", { userData: "keystore.identity.store.password=wso2carbon\n" })], message: /literal password/ },
             { label: "a private key", resources: [instance("i", { userData: "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n" })], message: /private key/ },
             { label: "an access key id", resources: [instance("i", { userData: "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE" })], message: /access key/ },
         ],
         holds: [
             {
                 label: "placeholders only",
-                resources: [instance("i", { userDataBase64: gzipBase64('password = "$env{WSO2_ADMIN_PASSWORD}"\nkey_password = "${admin.password}"\nprintf \'password="%s"\' "$p"\n# Non-secret: secrets come from Secrets Manager\n') })],
+                resources: [instance("i", { userDataBase64: gzipBase64('password = "$env{WSO2_ADMIN_PASSWORD}"\nkey_password = "${admin.password}"\nprintf \'password="%s"\' "$p"\n# Non-secret: secrets come from Secrets Manager\nkeystore.identity.store.password=identity.store.password\n') })],
             },
         ],
     },

@@ -29,7 +29,7 @@ const model = (stack: "dev" | "prod") => runs[stack].model;
 const STACKS = ["dev", "prod"] as const;
 const REQUIRED_OUTPUTS = [
     "portalUrl", "publisherUrl", "devportalUrl", "adminUrl", "carbonUrl", "gatewayUrl",
-    "loadBalancerDnsName", "nodeInstanceIds", "databaseEndpoint", "fileSystemId", "secretArn",
+    "loadBalancerDnsName", "nodeInstanceIds", "databaseEndpoint", "fileSystemId", "secretArn", "apimVersion",
     "alarmTopicArn", "dashboardUrl",
 ];
 

@@ -39,9 +39,10 @@ describe("node user data", () => {
     it("stays under EC2's 16 KB with margin for the most nodes allowed and 60-character host names", () => {
         for (const { node, userDataBase64 } of renderEach(largest)) {
             const bytes = Buffer.from(userDataBase64, "base64").length;
-            // Margin: a quarter of the limit stays free for growth of the boot script.
+            // Margin: a fifth of the limit (over 3 KB) stays free for growth of the boot script; past
+            // that, the script belongs in an artifact the node fetches, not in user data.
             expect([node.name, bytes]).toEqual([node.name, expect.any(Number)]);
-            expect(bytes).toBeLessThan(USER_DATA_LIMIT_BYTES * 0.75);
+            expect(bytes).toBeLessThan(USER_DATA_LIMIT_BYTES * 0.8);
         }
     });
 
