@@ -3,6 +3,7 @@
  * real openssl, keytool, jq, unzip and flock.
  */
 import { execFileSync } from "child_process";
+import { X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { requireTool } from "../support/validators";
@@ -139,15 +140,17 @@ suite("bootstrap.sh in a sandbox", () => {
             expect(mode(f)).toBe("640");
             expect(owner(f)).toBe("10001:10001");
         }
-        const ksList = keytool(["-list", "-keystore", ks, "-storetype", "PKCS12", "-storepass", fx.secrets.WSO2_KEYSTORE_PASSWORD]);
+        const [ksList, tsList] = await Promise.all([
+            keytool(["-list", "-keystore", ks, "-storetype", "PKCS12", "-storepass", fx.secrets.WSO2_KEYSTORE_PASSWORD]),
+            keytool(["-list", "-v", "-keystore", ts, "-storetype", "PKCS12", "-storepass", fx.secrets.WSO2_TRUSTSTORE_PASSWORD]),
+        ]);
         expect(ksList).toMatch(/^apim, .*PrivateKeyEntry/m);
         expect(ksList).toContain("Your keystore contains 1 entry");
         // the key itself is encrypted with the store password too (WSO2 uses one for both)
         const keyOut = sh("openssl", ["pkcs12", "-in", ks, "-nocerts", "-nodes", "-passin", "env:P"], { env: { ...process.env, P: fx.secrets.WSO2_KEYSTORE_PASSWORD } });
         expect(keyOut).toContain("-----BEGIN PRIVATE KEY-----");
-        const tsList = keytool(["-list", "-v", "-keystore", ts, "-storetype", "PKCS12", "-storepass", fx.secrets.WSO2_TRUSTSTORE_PASSWORD]);
-        const fingerprint = (pem: string): string =>
-            sh("openssl", ["x509", "-noout", "-fingerprint", "-sha256"], { input: pem }).trim().split("=")[1];
+        // SHA-256, upper-case hex in colon-separated pairs, as keytool -v prints it
+        const fingerprint = (pem: string): string => new X509Certificate(pem).fingerprint256;
         for (const pem of [fx.secrets.KEYSTORE_CERTIFICATE_PEM, ...fx.rdsCerts.map((c) => read(c))]) {
             expect(tsList).toContain(fingerprint(pem));
         }
