@@ -22,10 +22,11 @@ VAULT_PASSWORD=$CONF/vault-password
 # EFS is mounted here; its server/ folder is bind-mounted over repository/deployment/server
 SHARE=/mnt/wso2am-share
 UNIT=/etc/systemd/system/wso2am.service
+declare -A SECRET=()
 STEP=init SECRET_JSON="" CHANGED=0 TMP="" WORK="" SQL_IN="" SQL_OUT="" REPLY="" KEYTOOL=""
 
 log() {
-  printf '%s wso2am-bootstrap [%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$STEP" "$*" >&2
+  TZ=UTC0 printf '%(%Y-%m-%dT%H:%M:%SZ)T wso2am-bootstrap [%s] %s\n' -1 "$STEP" "$*" >&2
   logger -t wso2am-bootstrap -- "[$STEP] $*" 2>/dev/null || true
 }
 die() { log "FAILED: $*"; exit 1; }
@@ -75,18 +76,22 @@ load_secret() {
   command -v jq >/dev/null || retry 3 10 dnf -y -q install jq || die "cannot install jq"
   retry 6 10 fetch_secret || die "cannot read secret $SECRET_ARN"
   jq -e 'type == "object"' >/dev/null <<<"$SECRET_JSON" || die "secret $SECRET_ARN is not JSON"
+  local k v
+  # every string value at once, NUL-separated (bash cannot hold a NUL: such a value counts as missing)
+  while IFS= read -r -d '' k && IFS= read -r -d '' v; do
+    while [[ $v == *$'\n' ]]; do v=${v%$'\n'}; done
+    SECRET[$k]=$v
+  done < <(jq -j 'to_entries[] | select(.key + (.value | strings) | explode | any(. == 0) | not) | .key, "\u0000", .value, "\u0000"' <<<"$SECRET_JSON")
 }
 secret() {
-  local v
-  v=$(jq -r --arg k "$1" '.[$k] // empty | strings' <<<"$SECRET_JSON")
-  [[ -n $v ]] || die "secret $SECRET_ARN has no value for $1"
-  printf '%s' "$v"
+  [[ -n ${SECRET[$1]:-} ]] || die "secret $SECRET_ARN has no value for $1"
+  printf '%s' "${SECRET[$1]}"
 }
 
 # put_file DEST MODE UID:GID < content; rewrites DEST only when content or owner differ
 put_file() {
   local tmp
-  mkdir -p "$(dirname "$1")"
+  mkdir -p "${1%/*}"
   tmp=$(mktemp "$1.XXXXXX")
   cat >"$tmp"
   if cmp -s "$tmp" "$1" && [[ $(stat -c '%a %u:%g' "$1") == "$2 $3" ]]; then

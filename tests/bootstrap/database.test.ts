@@ -39,9 +39,11 @@ function freePort(): Promise<number> {
 
 const sqlString = (v: string): string => `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
-/** As the server's root, over the unix socket. */
-function rootSql(sql: string): string {
-    return sh("mariadb", ["--no-defaults", "-S", socket, "-uroot", "-N", "-B"], { input: sql }).trim();
+/** As the server's root, over the unix socket: in one session for the whole file. */
+let root: RootSession | undefined;
+function rootSql(sql: string): Promise<string> {
+    if (!root) throw new Error("no root session: the server did not start");
+    return root.query(sql);
 }
 
 /** As DB_USER over TCP and TLS, the way WSO2 will connect. */
@@ -75,12 +77,12 @@ interface SchemaState {
 }
 
 /** A database as the server sees it after a boot, read in one query. */
-function schema(db: string): SchemaState {
+async function schema(db: string): Promise<SchemaState> {
     const q = sqlString(db);
-    const [charset, tables, marker] = rootSql(`SELECT
+    const [charset, tables, marker] = (await rootSql(`SELECT
   COALESCE((SELECT CONCAT(DEFAULT_CHARACTER_SET_NAME, ' ', DEFAULT_COLLATION_NAME) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${q}), '-'),
   COALESCE((SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${q}), ''),
-  COALESCE((SELECT apim_version FROM ${MARKS} WHERE schema_name = ${q}), '-')`).split("\t");
+  COALESCE((SELECT apim_version FROM ${MARKS} WHERE schema_name = ${q}), '-')`)).split("\t");
     return { charset, tables: tables.split(",").filter(Boolean), marker };
 }
 
@@ -92,7 +94,7 @@ const built = (charset: string, sql: string): SchemaState => ({
 });
 const APIM_SET = "latin1 latin1_bin";
 const SHARED_SET = "utf8mb4 utf8mb4_bin";
-const lockFree = (): boolean => rootSql("SELECT IS_FREE_LOCK('wso2am-schema')") === "1";
+const lockFree = async (): Promise<boolean> => (await rootSql("SELECT IS_FREE_LOCK('wso2am-schema')")) === "1";
 /** The one line the boot log ends with on failure (what the rolling gate shows). */
 const failure = (stderr: string): string => stderr.split("\n").filter((l) => l.includes("FAILED:")).pop() ?? "";
 
@@ -102,27 +104,44 @@ function startBoot(sb: Sandbox): { child: ChildProcess; done: Promise<number | n
     return { child, done: new Promise((r) => child.on("close", (code) => r(code))) };
 }
 
-/** A root session over the socket that stays open: for polling without a client process per query. */
+/** A root session over the socket that stays open: many statements, one client process. */
 class RootSession {
     private readonly client: ChildProcess;
     private output = "";
+    private ended = false;
     private waiting?: () => void;
+    private queue: Promise<unknown> = Promise.resolve();
 
     constructor() {
-        this.client = spawn("mariadb", ["--no-defaults", "-S", socket, "-uroot", "-N", "-B", "--unbuffered"], { stdio: ["pipe", "pipe", "ignore"] });
+        // --force: a failed statement is reported (on stdout, in its place) and the session goes on
+        this.client = spawn("sh", ["-c", 'exec mariadb --no-defaults -S "$1" -uroot -N -B --unbuffered --force 2>&1', "sh", socket], { stdio: ["pipe", "pipe", "ignore"] });
         this.client.stdout?.on("data", (d) => {
             this.output += d;
             this.waiting?.();
         });
+        this.client.on("close", () => {
+            this.ended = true;
+            this.waiting?.();
+        });
     }
 
-    /** The rows the statement returns, tab-separated. */
-    async query(sql: string): Promise<string> {
-        const end = "--end-of-answer--";
-        this.output = "";
-        this.client.stdin?.write(`${sql};\nSELECT '${end}';\n`);
-        while (!this.output.includes(`${end}\n`)) await new Promise<void>((r) => (this.waiting = r));
-        return this.output.slice(0, this.output.indexOf(`${end}\n`)).trim();
+    /** The rows the statements return, tab-separated; statements sent at once run one after another. */
+    query(sql: string): Promise<string> {
+        const run = async (): Promise<string> => {
+            const end = "--end-of-answer--";
+            this.output = "";
+            this.client.stdin?.write(`${sql.trim().replace(/;+$/, "")};\nSELECT '${end}';\n`);
+            while (!this.output.includes(`${end}\n`)) {
+                if (this.ended) throw new Error(`the root session ended: ${this.output}`);
+                await new Promise<void>((r) => (this.waiting = r));
+            }
+            const answer = this.output.slice(0, this.output.indexOf(`${end}\n`)).trim();
+            if (/^ERROR \d+/m.test(answer)) throw new Error(`${sql}\n${answer}`);
+            return answer;
+        };
+        const answer = this.queue.then(run);
+        this.queue = answer.catch(() => undefined);
+        return answer;
     }
 
     /** Ends the session, and with it any lock it holds. */
@@ -161,8 +180,10 @@ suite("bootstrap.sh database step against a real MariaDB with TLS required", () 
         const pki = path.join(dir, "pki");
         fs.mkdirSync(pki);
         ca = path.join(pki, "ca.pem");
-        sh("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(pki, "ca.key"), "-out", ca, "-days", "3", "-subj", "/CN=Test RDS CA"]);
-        sh("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(pki, "server.key"), "-out", path.join(pki, "server.csr"), "-subj", "/CN=db.apim.internal"]);
+        // EC keys, as RDS's ECC CA has: made in a blink, where RSA keys take a while
+        const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes"];
+        sh("openssl", ["req", "-x509", ...ec, "-keyout", path.join(pki, "ca.key"), "-out", ca, "-days", "3", "-subj", "/CN=Test RDS CA"]);
+        sh("openssl", ["req", ...ec, "-keyout", path.join(pki, "server.key"), "-out", path.join(pki, "server.csr"), "-subj", "/CN=db.apim.internal"]);
         fs.writeFileSync(path.join(pki, "ext"), "subjectAltName=DNS:db.apim.internal,IP:127.0.0.1\n");
         sh("openssl", ["x509", "-req", "-in", path.join(pki, "server.csr"), "-CA", ca, "-CAkey", path.join(pki, "ca.key"), "-CAcreateserial",
             "-out", path.join(pki, "server.pem"), "-days", "3", "-extfile", path.join(pki, "ext")]);
@@ -183,22 +204,27 @@ suite("bootstrap.sh database step against a real MariaDB with TLS required", () 
         const deadline = Date.now() + 30000;
         for (;;) {
             try {
-                rootSql("SELECT 1");
+                // the socket appears when the server takes connections
+                if (!fs.existsSync(socket)) throw new Error("no socket yet");
+                const session = new RootSession();
+                await session.query("SELECT 1");
+                root = session;
                 break;
             } catch (e) {
                 if (Date.now() > deadline || server.exitCode !== null) {
                     throw new Error(`mariadbd did not start: ${fs.existsSync(path.join(dir, "mysqld.err")) ? fs.readFileSync(path.join(dir, "mysqld.err"), "utf8") : e}`);
                 }
-                await new Promise((r) => setTimeout(r, 100));
+                await new Promise((r) => setTimeout(r, 50));
             }
         }
         // what RDS gives us: a master user with grant option, and the first database with the server's default character set
-        rootSql(`CREATE USER 'admin'@'%' IDENTIFIED BY ${sqlString(fx.secrets.DB_MASTER_PASSWORD)};
+        await rootSql(`CREATE USER 'admin'@'%' IDENTIFIED BY ${sqlString(fx.secrets.DB_MASTER_PASSWORD)};
 GRANT ALL PRIVILEGES ON *.* TO 'admin'@'%' WITH GRANT OPTION;
 CREATE DATABASE WSO2AM_DB;`);
     }, 60000);
 
     afterAll(async () => {
+        await root?.close();
         if (server && server.exitCode === null) {
             const exited = new Promise((r) => server?.once("exit", r));
             server.kill("SIGTERM");
@@ -210,19 +236,38 @@ CREATE DATABASE WSO2AM_DB;`);
         for (const d of [fx?.dir, dir]) if (d) fs.rmSync(d, { recursive: true, force: true });
     });
 
-    // first: the marker table does not exist yet, as on a database set up before markers
-    test("schemas with tables but no markers at all are left alone, and the boot says what to do", async () => {
-        rootSql("CREATE DATABASE OLD_AM_DB; CREATE TABLE OLD_AM_DB.AM_API (ID INTEGER); INSERT INTO OLD_AM_DB.AM_API VALUES (7);");
+    // First, side by side, the boots that never reach the schema lock: the first of them while the marker
+    // table does not exist yet, as on a database set up before markers.
+    test.concurrent("schemas with tables but no markers at all are left alone, and the boot says what to do", async () => {
+        await rootSql("CREATE DATABASE OLD_AM_DB; CREATE TABLE OLD_AM_DB.AM_API (ID INTEGER); INSERT INTO OLD_AM_DB.AM_API VALUES (7);");
         const r = await runBootstrap(node({ APIM_DB_NAME: "OLD_AM_DB", SHARED_DB_NAME: "OLD_SHARED_DB", DB_USER: "olduser" }), DB_STEP);
         expect(r.code).not.toBe(0);
         expect(failure(r.stderr)).toMatch(/\[database\] FAILED: OLD_AM_DB\/OLD_SHARED_DB have tables but no markers: see README, Recovering from a failed first boot$/);
-        expect(rootSql(`SELECT (SELECT ID FROM OLD_AM_DB.AM_API), (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'wso2am_bootstrap'),
+        expect(await rootSql(`SELECT (SELECT ID FROM OLD_AM_DB.AM_API), (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'wso2am_bootstrap'),
   IS_FREE_LOCK('wso2am-schema')`)).toBe("7\t0\t1");
+    });
+
+    test.concurrent("a failed statement is reported without the passwords the client echoes", async () => {
+        // may create databases but not users: CREATE USER, which carries the password, fails
+        await rootSql(`CREATE USER 'weak'@'%' IDENTIFIED BY ${sqlString(fx.secrets.DB_MASTER_PASSWORD)}; GRANT CREATE ON *.* TO 'weak'@'%';`);
+        const sb = node({ DB_MASTER_USER: "weak", DB_USER: "weakling" });
+        const r = await runBootstrap(sb, DB_STEP);
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/\[database\] FAILED: cannot set up user weakling: .*IDENTIFIED BY '\*\*\*'/s);
+        for (const k of ["DB_MASTER_PASSWORD", "WSO2_DB_PASSWORD"]) expect(r.stdout + r.stderr).not.toContain(fx.secrets[k]);
+    });
+
+    test.concurrent("the database wait names DB_HOST when it does not answer with TLS", async () => {
+        const closed = await freePort();
+        const sb = node({ DB_PORT: String(closed), DB_WAIT_SECONDS: "0" });
+        const r = await runBootstrap(sb, DB_STEP);
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/\[database\] FAILED: database not ready after 0s \(DB_WAIT_SECONDS\): no TLS connection to 127\.0\.0\.1:\d+/);
     });
 
     test("two nodes at once: both succeed, each schema is created exactly once, in a character set its keys fit", async () => {
         // as RDS made it, with the server default
-        expect(rootSql("SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'WSO2AM_DB'")).toBe("utf8mb4_bin");
+        expect(await rootSql("SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'WSO2AM_DB'")).toBe("utf8mb4_bin");
         const release = await holdLock("fixture-pause");
         const [a, b] = [node({}, { "dbscripts/apimgt/mysql.sql": PAUSED_APIMGT_SQL }), node({}, { "dbscripts/apimgt/mysql.sql": PAUSED_APIMGT_SQL })];
         const boots = Promise.all([runBootstrap(a, DB_STEP), runBootstrap(b, DB_STEP)]);
@@ -234,32 +279,32 @@ CREATE DATABASE WSO2AM_DB;`);
         expect({ code: rb.code, err: rb.stderr }).toEqual({ code: 0, err: expect.anything() });
 
         // the fixture scripts would fail on a second run (plain CREATE TABLE), and count their runs
-        expect(rootSql("SELECT (SELECT COUNT(*) FROM WSO2AM_DB.AM_SCHEMA_RUNS), (SELECT COUNT(*) FROM WSO2SHARED_DB.UM_TENANT)")).toBe("1\t1");
+        expect(await rootSql("SELECT (SELECT COUNT(*) FROM WSO2AM_DB.AM_SCHEMA_RUNS), (SELECT COUNT(*) FROM WSO2SHARED_DB.UM_TENANT)")).toBe("1\t1");
         const created = (db: string): number => [ra.stderr, rb.stderr].filter((e) => e.includes(`creating schema ${db}`)).length;
         expect([created("WSO2AM_DB"), created("WSO2SHARED_DB")]).toEqual([1, 1]);
         // the boot gave each database its own set, and marked it complete
-        const [am, shared] = [schema("WSO2AM_DB"), schema("WSO2SHARED_DB")];
+        const [am, shared] = [await schema("WSO2AM_DB"), await schema("WSO2SHARED_DB")];
         expect(am).toEqual(built(APIM_SET, APIMGT_SQL));
         expect(shared).toEqual(built(SHARED_SET, SHARED_SQL));
         // every key of the scripts fits MySQL 8's 3072 bytes in the sets the databases ended up with
         expect(overLongKeys(APIMGT_SQL, am.charset.split(" ")[0])).toEqual([]);
         expect(overLongKeys(SHARED_SQL, shared.charset.split(" ")[0])).toEqual([]);
         // a column that names its own character set keeps it
-        expect(rootSql("SELECT CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'WSO2SHARED_DB' AND COLUMN_NAME = 'REG_PATH_VALUE'")).toBe("latin1");
+        expect(await rootSql("SELECT CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'WSO2SHARED_DB' AND COLUMN_NAME = 'REG_PATH_VALUE'")).toBe("latin1");
         // case-sensitive: 'Admin' and 'admin' are two users, and an API name matches only itself
-        expect(rootSql(`INSERT INTO WSO2SHARED_DB.UM_USER (UM_USER_NAME, UM_TENANT_ID) VALUES ('Admin', -1234), ('admin', -1234);
+        expect(await rootSql(`INSERT INTO WSO2SHARED_DB.UM_USER (UM_USER_NAME, UM_TENANT_ID) VALUES ('Admin', -1234), ('admin', -1234);
 SELECT COUNT(*) FROM WSO2SHARED_DB.UM_USER WHERE UM_USER_NAME = 'ADMIN';
 DELETE FROM WSO2SHARED_DB.UM_USER;`)).toBe("0");
-        expect(rootSql(`INSERT INTO WSO2AM_DB.AM_API (API_NAME) VALUES ('PizzaShack');
+        expect(await rootSql(`INSERT INTO WSO2AM_DB.AM_API (API_NAME) VALUES ('PizzaShack');
 SELECT COUNT(*) FROM WSO2AM_DB.AM_API WHERE API_NAME = 'pizzashack';
 DELETE FROM WSO2AM_DB.AM_API;`)).toBe("0");
 
         // DB_USER: over TLS only, and sees just its two schemas (not the markers)
-        expect(rootSql("SELECT ssl_type FROM mysql.user WHERE User = 'wso2apim'")).toBe("ANY");
+        expect(await rootSql("SELECT ssl_type FROM mysql.user WHERE User = 'wso2apim'")).toBe("ANY");
         expect(userSql(fx.secrets.WSO2_DB_PASSWORD, "SHOW DATABASES").split("\n").sort()).toEqual(["WSO2AM_DB", "WSO2SHARED_DB", "information_schema"]);
         expect(userSql(fx.secrets.WSO2_DB_PASSWORD, "SELECT COUNT(*) FROM WSO2AM_DB.AM_API")).toBe("0");
         expect(() => userSql(fx.secrets.WSO2_DB_PASSWORD, "SELECT COUNT(*) FROM mysql.user")).toThrow(/denied/);
-        expect(lockFree()).toBe(true);
+        expect(await lockFree()).toBe(true);
 
         for (const r of [ra, rb]) {
             for (const k of ["DB_MASTER_PASSWORD", "WSO2_DB_PASSWORD"]) expect(r.stdout + r.stderr).not.toContain(fx.secrets[k]);
@@ -277,7 +322,7 @@ DELETE FROM WSO2AM_DB.AM_API;`)).toBe("0");
         expect(r.stderr).toContain(`schema WSO2AM_DB complete (API-M ${VERSION})`);
         expect(r.stderr).toContain(`schema WSO2SHARED_DB complete (API-M ${VERSION})`);
         expect(r.stderr).not.toContain("creating schema");
-        expect(rootSql("SELECT COUNT(*) FROM WSO2AM_DB.AM_SCHEMA_RUNS")).toBe("1");
+        expect(await rootSql("SELECT COUNT(*) FROM WSO2AM_DB.AM_SCHEMA_RUNS")).toBe("1");
         expect(userSql(secret.WSO2_DB_PASSWORD, "SELECT 1")).toBe("1");
         expect(() => userSql(fx.secrets.WSO2_DB_PASSWORD, "SELECT 1")).toThrow(/denied/);
     });
@@ -288,13 +333,13 @@ DELETE FROM WSO2AM_DB.AM_API;`)).toBe("0");
         expect(failure(r.stderr)).toMatch(new RegExp(`\\[database\\] FAILED: schema WSO2AM_DB is set up for API-M ${VERSION.replace(/\./g, "\\.")}, this node runs 4\\.8\\.0: ` +
             `migrate it with WSO2's ${VERSION.replace(/\./g, "\\.")} to 4\\.8\\.0 migration first \\(README: Upgrading API-M\\)$`));
         expect(r.stderr).not.toContain("creating schema");
-        expect(schema("WSO2AM_DB")).toEqual(built(APIM_SET, APIMGT_SQL));
-        expect(lockFree()).toBe(true);
+        expect(await schema("WSO2AM_DB")).toEqual(built(APIM_SET, APIMGT_SQL));
+        expect(await lockFree()).toBe(true);
     });
 
     test("a schema left half-built, by a script that fails and by a boot killed mid-script, is built again once by the next boot", async () => {
         // RDS's database, made before the boot with the server default
-        rootSql("CREATE DATABASE HALF_AM_DB");
+        await rootSql("CREATE DATABASE HALF_AM_DB");
         const names = { APIM_DB_NAME: "HALF_AM_DB", SHARED_DB_NAME: "HALF_SHARED_DB" };
         const halfBuilt = { charset: APIM_SET, tables: ["AM_API", "TOKEN_BINDING"], marker: "-" };
 
@@ -304,11 +349,11 @@ DELETE FROM WSO2AM_DB.AM_API;`)).toBe("0");
         const failed = await runBootstrap(node(names, { "dbscripts/apimgt/mysql.sql": broken }), DB_STEP);
         expect(failed.code).not.toBe(0);
         expect(failure(failed.stderr)).toMatch(new RegExp(`\\[database\\] FAILED: ERROR 1050 \\(42S01\\) at line ${line} in file: '\\S+/dbscripts/apimgt/mysql\\.sql': Table 'AM_API' already exists$`));
-        expect(schema("HALF_AM_DB")).toEqual(halfBuilt);
-        expect(lockFree()).toBe(true);
+        expect(await schema("HALF_AM_DB")).toEqual(halfBuilt);
+        expect(await lockFree()).toBe(true);
 
         // a boot killed (the whole process group) while its script is half-way: the schema was dropped and begun again
-        rootSql("CREATE TABLE HALF_AM_DB.LEFT_BY_THE_FAILED_RUN (ID INTEGER)");
+        await rootSql("CREATE TABLE HALF_AM_DB.LEFT_BY_THE_FAILED_RUN (ID INTEGER)");
         const release = await holdLock("fixture-pause");
         const killed = startBoot(node(names, { "dbscripts/apimgt/mysql.sql": PAUSED_APIMGT_SQL }));
         await waitingForLocks(1);
@@ -316,31 +361,14 @@ DELETE FROM WSO2AM_DB.AM_API;`)).toBe("0");
         await killed.done;
         // the server ends the dead boot's session (and its locks) once its last statement returns
         await release();
-        expect(schema("HALF_AM_DB")).toEqual(halfBuilt);
+        expect(await schema("HALF_AM_DB")).toEqual(halfBuilt);
 
         // the next boot, with the same scripts as every other node, builds both schemas once
         const r = await runBootstrap(node(names), DB_STEP);
         expect({ code: r.code, err: r.stderr }).toEqual({ code: 0, err: expect.stringContaining("creating schema HALF_AM_DB") });
-        expect(schema("HALF_AM_DB")).toEqual(built(APIM_SET, APIMGT_SQL));
-        expect(schema("HALF_SHARED_DB")).toEqual(built(SHARED_SET, SHARED_SQL));
-        expect(rootSql("SELECT COUNT(*) FROM HALF_AM_DB.AM_SCHEMA_RUNS")).toBe("1");
+        expect(await schema("HALF_AM_DB")).toEqual(built(APIM_SET, APIMGT_SQL));
+        expect(await schema("HALF_SHARED_DB")).toEqual(built(SHARED_SET, SHARED_SQL));
+        expect(await rootSql("SELECT COUNT(*) FROM HALF_AM_DB.AM_SCHEMA_RUNS")).toBe("1");
     });
 
-    test("a failed statement is reported without the passwords the client echoes", async () => {
-        // may create databases but not users: CREATE USER, which carries the password, fails
-        rootSql(`CREATE USER 'weak'@'%' IDENTIFIED BY ${sqlString(fx.secrets.DB_MASTER_PASSWORD)}; GRANT CREATE ON *.* TO 'weak'@'%';`);
-        const sb = node({ DB_MASTER_USER: "weak", DB_USER: "weakling" });
-        const r = await runBootstrap(sb, DB_STEP);
-        expect(r.code).not.toBe(0);
-        expect(r.stderr).toMatch(/\[database\] FAILED: cannot set up user weakling: .*IDENTIFIED BY '\*\*\*'/s);
-        for (const k of ["DB_MASTER_PASSWORD", "WSO2_DB_PASSWORD"]) expect(r.stdout + r.stderr).not.toContain(fx.secrets[k]);
-    });
-
-    test("the database wait names DB_HOST when it does not answer with TLS", async () => {
-        const closed = await freePort();
-        const sb = node({ DB_PORT: String(closed), DB_WAIT_SECONDS: "0" });
-        const r = await runBootstrap(sb, DB_STEP);
-        expect(r.code).not.toBe(0);
-        expect(r.stderr).toMatch(/\[database\] FAILED: database not ready after 0s \(DB_WAIT_SECONDS\): no TLS connection to 127\.0\.0\.1:\d+/);
-    });
 });

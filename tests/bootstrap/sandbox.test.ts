@@ -3,11 +3,13 @@
  * real openssl, keytool, jq, unzip and flock.
  */
 import { execFileSync } from "child_process";
+import { X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { requireTool } from "../support/validators";
 import {
-    APIM_HOME, Fixtures, Sandbox, buildFixtures, calls, makeSandbox, runBootstrap, sh, stepsStarted, tempDir, walk, DEPLOYMENT_TOML, VAULT_ALIASES,
+    APIM_HOME, Fixtures, RunResult, Sandbox, buildFixtures, calls, copySandbox, keytool, makeSandbox, runBootstrap, sh, stepsStarted, tempDir, unpacked, walk,
+    DEPLOYMENT_TOML, VAULT_ALIASES,
 } from "./fixtures/sandbox";
 import * as TOML from "@iarna/toml";
 
@@ -21,6 +23,13 @@ let fx: Fixtures;
 let base: string;
 let n = 0;
 const fresh = (opts: Parameters<typeof makeSandbox>[3] = {}): Sandbox => makeSandbox(base, `node-${++n}`, fx, opts);
+
+/** A fresh node's first boot, made once: one test reads what it left, another boots a copy of it again. */
+let firstBoot: Promise<{ sb: Sandbox; r: RunResult }> | undefined;
+const bootedNode = (): Promise<{ sb: Sandbox; r: RunResult }> => (firstBoot ??= (async () => {
+    const sb = fresh();
+    return { sb, r: await runBootstrap(sb) };
+})());
 
 beforeAll(() => {
     if (!tools) return;
@@ -67,10 +76,10 @@ function parseEnvFile(file: string): Record<string, string> {
     return vars;
 }
 
+// The tests share no node (nor share): each boot runs beside the others.
 suite("bootstrap.sh in a sandbox", () => {
-    test("a first boot runs every step in order and leaves the node configured", async () => {
-        const sb = fresh();
-        const r = await runBootstrap(sb);
+    test.concurrent("a first boot runs every step in order and leaves the node configured", async () => {
+        const { sb, r } = await bootedNode();
         expect(r.stderr).toContain("is ready");
         expect(r.code).toBe(0);
         expect(stepsStarted(r.stderr)).toEqual(ALL_STEPS);
@@ -131,15 +140,17 @@ suite("bootstrap.sh in a sandbox", () => {
             expect(mode(f)).toBe("640");
             expect(owner(f)).toBe("10001:10001");
         }
-        const ksList = sh("keytool", ["-list", "-keystore", ks, "-storetype", "PKCS12", "-storepass", fx.secrets.WSO2_KEYSTORE_PASSWORD]);
+        const [ksList, tsList] = await Promise.all([
+            keytool(["-list", "-keystore", ks, "-storetype", "PKCS12", "-storepass", fx.secrets.WSO2_KEYSTORE_PASSWORD]),
+            keytool(["-list", "-v", "-keystore", ts, "-storetype", "PKCS12", "-storepass", fx.secrets.WSO2_TRUSTSTORE_PASSWORD]),
+        ]);
         expect(ksList).toMatch(/^apim, .*PrivateKeyEntry/m);
         expect(ksList).toContain("Your keystore contains 1 entry");
         // the key itself is encrypted with the store password too (WSO2 uses one for both)
         const keyOut = sh("openssl", ["pkcs12", "-in", ks, "-nocerts", "-nodes", "-passin", "env:P"], { env: { ...process.env, P: fx.secrets.WSO2_KEYSTORE_PASSWORD } });
         expect(keyOut).toContain("-----BEGIN PRIVATE KEY-----");
-        const tsList = sh("keytool", ["-list", "-v", "-keystore", ts, "-storetype", "PKCS12", "-storepass", fx.secrets.WSO2_TRUSTSTORE_PASSWORD]);
-        const fingerprint = (pem: string): string =>
-            sh("openssl", ["x509", "-noout", "-fingerprint", "-sha256"], { input: pem }).trim().split("=")[1];
+        // SHA-256, upper-case hex in colon-separated pairs, as keytool -v prints it
+        const fingerprint = (pem: string): string => new X509Certificate(pem).fingerprint256;
         for (const pem of [fx.secrets.KEYSTORE_CERTIFICATE_PEM, ...fx.rdsCerts.map((c) => read(c))]) {
             expect(tsList).toContain(fingerprint(pem));
         }
@@ -186,9 +197,10 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(fs.readdirSync(sb.tmp)).toEqual([]);
     });
 
-    test("a second run on a configured node changes nothing", async () => {
-        const sb = fresh();
-        expect((await runBootstrap(sb)).code).toBe(0);
+    test.concurrent("a second run on a configured node changes nothing", async () => {
+        const first = await bootedNode();
+        expect(first.r.code).toBe(0);
+        const sb = copySandbox(first.sb, `node-${++n}`);
         const snapshot = (): Record<string, string> => Object.fromEntries(
             walk(sb.root).map((f) => [f, `${fs.statSync(f).mtimeMs} ${fs.statSync(f).mode} ${fs.readFileSync(f).toString("base64")}`]));
         const before = snapshot();
@@ -210,7 +222,7 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(r.stderr).toContain("vault up to date (4 secrets)");
     });
 
-    test("the vault step encrypts a changed password anew and restarts the server, restores a replaced file, and stops on an oversized or missing value", async () => {
+    test.concurrent("the vault step encrypts a changed password anew and restarts the server, restores a replaced file, and stops on an oversized or missing value", async () => {
         // a node already unpacked: the vault step needs only the conf folder
         const sb = fresh();
         fs.mkdirSync(path.join(sb.root, APIM_HOME, "repository/conf/security"), { recursive: true });
@@ -250,7 +262,7 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(missing.stderr).toMatch(/\[vault\] FAILED: secret arn:\S+ has no value for WSO2_KM_PASSWORD/);
     });
 
-    test("a distribution checksum mismatch stops the boot in its step, before anything starts", async () => {
+    test.concurrent("a distribution checksum mismatch stops the boot in its step, before anything starts", async () => {
         const sb = fresh({ env: { DISTRIBUTION_SHA256: "0".repeat(64) } });
         const r = await runBootstrap(sb);
         expect(r.code).not.toBe(0);
@@ -262,12 +274,13 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(fs.readdirSync(path.join(sb.root, "opt")).filter((d) => d !== "aws")).toEqual([]);
     });
 
-    test("two nodes booting at once seed the shared folder exactly once", async () => {
+    test.concurrent("two nodes booting at once seed the shared folder exactly once", async () => {
         const share = path.join(base, `share-${++n}`);
         const a = fresh({ share, extraEnv: { STUB_SEED_DELAY: "1" } });
         const b = fresh({ share, extraEnv: { STUB_SEED_DELAY: "1" } });
-        // the steps up to the share: the rest has nothing to do with seeding
-        const steps = { WSO2AM_STEPS: "packages distribution share" };
+        // the share step on unpacked nodes: the other steps have nothing to do with seeding
+        for (const sb of [a, b]) unpacked(sb, fx);
+        const steps = { WSO2AM_STEPS: "share" };
         const [ra, rb] = await Promise.all([runBootstrap(a, steps), runBootstrap(b, steps)]);
         expect([ra.code, rb.code]).toEqual([0, 0]);
         const seeds = [...calls(a), ...calls(b)].filter((l) => l === "seed-copy");
@@ -279,17 +292,18 @@ suite("bootstrap.sh in a sandbox", () => {
         }
     });
 
-    test("a half-finished seed (no marker) is redone", async () => {
+    test.concurrent("a half-finished seed (no marker) is redone", async () => {
         const share = path.join(base, `share-${++n}`);
         fs.mkdirSync(path.join(share, "server/synapse-configs"), { recursive: true });
         const sb = fresh({ share });
-        const r = await runBootstrap(sb, { WSO2AM_STEPS: "packages distribution share" });
+        unpacked(sb, fx);
+        const r = await runBootstrap(sb, { WSO2AM_STEPS: "share" });
         expect(r.code).toBe(0);
         expect(calls(sb).filter((l) => l === "seed-copy")).toHaveLength(1);
         expect(fs.existsSync(path.join(share, "server/eventpublishers/logger.xml"))).toBe(true);
     });
 
-    test("an unreachable database fails the boot after DB_WAIT_SECONDS, naming the step", async () => {
+    test.concurrent("an unreachable database fails the boot after DB_WAIT_SECONDS, naming the step", async () => {
         const sb = fresh({ env: { DB_WAIT_SECONDS: "1" }, extraEnv: { STUB_DB_DOWN: "1" } });
         const r = await runBootstrap(sb, { WSO2AM_STEPS: "database,start" });
         expect(r.code).not.toBe(0);
@@ -297,7 +311,7 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(calls(sb).filter((l) => l.startsWith("systemctl"))).toEqual([]);
     });
 
-    test("a server that never turns healthy fails the start step after READY_TIMEOUT_SECONDS", async () => {
+    test.concurrent("a server that never turns healthy fails the start step after READY_TIMEOUT_SECONDS", async () => {
         const sb = fresh({ env: { READY_TIMEOUT_SECONDS: "0", HEALTH_CHECK_URL: "https://127.0.0.1:9443/not-served" } });
         const r = await runBootstrap(sb, { WSO2AM_STEPS: "start" });
         expect(r.code).not.toBe(0);
@@ -305,7 +319,7 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(calls(sb)).toContain("systemctl start wso2am.service");
     });
 
-    test("an unexpected command failure names the step and the command", async () => {
+    test.concurrent("an unexpected command failure names the step and the command", async () => {
         const sb = fresh({ extraEnv: { STUB_FAIL: "systemctl" } });
         const r = await runBootstrap(sb, { WSO2AM_STEPS: "start" });
         expect(r.code).toBe(3);
@@ -313,7 +327,7 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(r.stderr).not.toContain("is ready");
     });
 
-    test("a missing parameter or an unknown step is refused before anything runs", async () => {
+    test.concurrent("a missing parameter or an unknown step is refused before anything runs", async () => {
         const sb = fresh();
         const envFile = path.join(sb.root, "etc/wso2am/node.env");
         fs.writeFileSync(envFile, read(envFile).replace(/^SECRET_ARN=.*\n/m, ""));
