@@ -1,6 +1,6 @@
 /**
  * Puts the dev stack's generated architecture picture into README.md, between its markers
- * (tests/review/renderOutputs.test.ts fails while the README shows an older picture).
+ * (tests/review/renderOutputs.spec.ts fails while the README shows an older picture).
  *
  *   npm run render:readme
  */

@@ -6,6 +6,23 @@ export async function settle(): Promise<void> {
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 }
 
+/**
+ * Between two specs of one entry file, which share one Pulumi SDK: the previous spec's registrations have
+ * reached its mocks, and no stack configuration is left over, as if each spec ran in a process of its own.
+ */
+export async function resetPulumiBetweenSpecs(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("the previous spec left Pulumi registrations running for 10 s")), 10000);
+    });
+    try {
+        await Promise.race([settle(), stuck]);
+    } finally {
+        clearTimeout(timer);
+    }
+    pulumi.runtime.setAllConfig({}, []);
+}
+
 export function resolve<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((done) => output.apply((value) => done(value)));
 }

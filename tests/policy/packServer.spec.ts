@@ -35,9 +35,14 @@ beforeAll(async () => {
     client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 }, 60000);
 
-afterAll(() => {
+afterAll(async () => {
     client?.close();
-    pack?.kill();
+    // Waits for the exit, so the pack is gone before the next spec of the entry runs.
+    if (pack && pack.exitCode === null && pack.signalCode === null) {
+        const exited = new Promise((resolve) => pack.once("exit", resolve));
+        pack.kill();
+        await exited;
+    }
 });
 
 const call = <T>(method: string, request: unknown): Promise<T> =>

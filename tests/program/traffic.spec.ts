@@ -1,20 +1,15 @@
-import { renderStack, RenderResult } from "../../scripts/render";
 import { PORTS, NODE_TO_NODE_PORTS, HEALTH_CHECK_PATH } from "../../lib/plan/ports";
-import { ProgramModel, T, tempRenderDir } from "./programModel";
+import { ProgramModel, T } from "./programModel";
+import { renderOnce } from "../support/sharedRender";
 
 /** The dev stack end to end: who reaches which port on which node, from where. */
-let result: RenderResult;
 let model: ProgramModel;
 const PORTAL = "api.dev.apim.example.com";
 const GATEWAY = "gw.dev.apim.example.com";
 
 beforeAll(async () => {
-    jest.spyOn(console, "warn").mockImplementation(() => undefined);
-    result = await renderStack("dev", { outDir: tempRenderDir("traffic") });
-    model = new ProgramModel(result.resources);
+    ({ model } = await renderOnce("dev"));
 });
-
-afterAll(() => jest.restoreAllMocks());
 
 describe("load balancer routing", () => {
     const instanceIds = () => model.instances().map((i) => i.id!).sort();

@@ -1,8 +1,9 @@
 import * as TOML from "@iarna/toml";
-import { renderStack, RenderResult } from "../../scripts/render";
+import type { RenderResult } from "../../scripts/render";
 import { PORTS } from "../../lib/plan/ports";
 import { bootLogStreamName, HEALTH_GATE_COMMAND } from "../../lib/aws/rollingGate";
-import { ProgramModel, T, nodeIndex, tempRenderDir } from "./programModel";
+import { ProgramModel, T, nodeIndex } from "./programModel";
+import { renderOnce } from "../support/sharedRender";
 
 /** The dev pair: both nodes serve, each knows its peer, nodes roll one at a time while the other serves. */
 let result: RenderResult;
@@ -10,12 +11,8 @@ let model: ProgramModel;
 const HOSTS = [1, 2].map((n) => `apim-${n}.apim.internal`);
 
 beforeAll(async () => {
-    jest.spyOn(console, "warn").mockImplementation(() => undefined);
-    result = await renderStack("dev", { outDir: tempRenderDir("pair") });
-    model = new ProgramModel(result.resources);
+    ({ result, model } = await renderOnce("dev"));
 });
-
-afterAll(() => jest.restoreAllMocks());
 
 describe("the pair", () => {
     it("registers both instances in every target group", () => {

@@ -9,17 +9,19 @@ import { StackConfigError } from "../../lib/config/stackConfig";
 import { ProgramModel, T, filesUnder, tempRenderDir } from "./programModel";
 import type { RecordedResource } from "../../lib/offline/offlineMocks";
 import { evaluatePolicies } from "../policy/policyRun";
+import { renderOnce } from "../support/sharedRender";
 
 /** The two sample stacks rendered once each: the render contract, security settings, and how prod differs. */
 const runs: Record<"dev" | "prod", { result: RenderResult; model: ProgramModel }> = {} as never;
 const warnings: string[] = [];
 
 beforeAll(async () => {
-    jest.spyOn(console, "warn").mockImplementation((...args: unknown[]) => void warnings.push(args.join(" ")));
     for (const stack of ["dev", "prod"] as const) {
-        const result = await renderStack(stack, { outDir: tempRenderDir(stack) });
-        runs[stack] = { result, model: new ProgramModel(result.resources) };
+        const shared = await renderOnce(stack);
+        runs[stack] = shared;
+        warnings.push(...shared.warnings);
     }
+    jest.spyOn(console, "warn").mockImplementation((...args: unknown[]) => void warnings.push(args.join(" ")));
 });
 
 afterAll(() => jest.restoreAllMocks());

@@ -7,6 +7,7 @@ import { architectureFlowchart, architectureDiagram } from "../../lib/review/arc
 import { declaredIds } from "../../lib/review/mermaidFlowchart";
 import { monthlyCost } from "../../lib/review/monthlyCost";
 import { tempRenderDir } from "../program/programModel";
+import { renderOnce } from "../support/sharedRender";
 
 /** What every render writes for review: the architecture picture and the monthly cost. */
 
@@ -15,7 +16,7 @@ let dev: RenderResult;
 
 beforeAll(async () => {
     jest.spyOn(console, "warn").mockImplementation(() => undefined);
-    dev = await renderStack("dev", { outDir: tempRenderDir("review-dev") });
+    dev = (await renderOnce("dev")).result;
 });
 
 afterAll(() => jest.restoreAllMocks());

@@ -1,0 +1,92 @@
+import * as path from "path";
+
+/**
+ * Which spec files (tests/<area>/<name>.spec.ts) each jest entry file (tests/<entry>.test.ts) runs.
+ *
+ * jest gives every test file a module registry of its own, so every file that loads the Pulumi SDK pays
+ * for loading it again (about 1.5 s of CPU). An entry runs several specs in one registry: the SDK loads
+ * once per entry, and specs that only read a sample stack's render share one (tests/support/sharedRender.ts).
+ * Three entries rather than one, so that jest's two workers have files to share out and a spec that crashes
+ * the worker takes fewer others with it.
+ */
+export const SPEC_ENTRIES = {
+    /** The whole program run offline under Pulumi's mocks, mostly through `renderStack`. */
+    program: [
+        "operations/program",
+        "program/deployGuard",
+        "program/existingVpc",
+        "program/nodePair",
+        "program/stacks",
+        "program/traffic",
+        "review/renderOutputs",
+    ],
+    /** One component at a time under Pulumi's mocks. */
+    components: [
+        "components/clusterSecrets",
+        "components/databaseTier",
+        "components/network",
+        "components/securityGroups",
+        "components/sharedFileSystem",
+        "components/stackKey",
+        "components/vpcEndpoints",
+        "operations/operations",
+    ],
+    /** Pure functions, scripts, documents and the policy pack: nothing runs the program. */
+    units: [
+        "config/configFiles",
+        "config/instanceTypeCheck",
+        "config/stackConfig",
+        "docs/readme",
+        "docs/workflow",
+        "operations/alarmTable",
+        "operations/config",
+        "operations/dashboard",
+        "operations/logQueries",
+        "policy/packServer",
+        "policy/rules",
+        "program/accessLogBucketPolicy",
+        "program/nodeAmi",
+        "program/nodeRolePolicy",
+        "program/rollingGateScript",
+        "render/bootContract",
+        "render/deploymentToml",
+        "render/nodeUserData",
+        "review/monthlyCost",
+        "review/renderDiff",
+        "review/renderDiffCli",
+        "support/specEntries",
+    ],
+} as const;
+
+export type EntryName = keyof typeof SPEC_ENTRIES;
+
+export const TESTS_DIR = path.join(__dirname, "..");
+
+export interface EntryOptions {
+    /** Runs before each spec's own beforeAll hooks (e.g. to clear state the previous spec left in a shared SDK). */
+    readonly beforeEachSpec?: () => Promise<void> | void;
+}
+
+/**
+ * Registers every spec of an entry, each inside a describe block named by its path, so its top-level
+ * beforeAll/afterAll hooks run around its own tests only, and `-t <area>/<name>` selects one spec.
+ * A spec that throws while loading fails a test of its own instead of stopping the whole entry.
+ */
+export function runSpecs(entry: EntryName, options: EntryOptions = {}): void {
+    for (const spec of SPEC_ENTRIES[entry]) {
+        describe(spec, () => {
+            if (options.beforeEachSpec) beforeAll(options.beforeEachSpec);
+            let loadError: unknown;
+            try {
+                require(path.join(TESTS_DIR, `${spec}.spec`));
+            } catch (err) {
+                loadError = err;
+            }
+            if (loadError !== undefined) {
+                test("loads", () => {
+                    throw loadError;
+                });
+            }
+        });
+    }
+}
