@@ -18,6 +18,7 @@ export const SPEC_ENTRIES = {
         "program/nodePair",
         "program/stacks",
         "program/traffic",
+        "program/versionChange",
         "review/renderOutputs",
     ],
     /** One component at a time under Pulumi's mocks. */
@@ -33,6 +34,7 @@ export const SPEC_ENTRIES = {
     ],
     /** Pure functions, scripts, documents and the policy pack: nothing runs the program. */
     units: [
+        "config/apimVersionChange",
         "config/configFiles",
         "config/instanceTypeCheck",
         "config/stackConfig",
@@ -54,6 +56,7 @@ export const SPEC_ENTRIES = {
         "review/monthlyCost",
         "review/renderDiff",
         "review/renderDiffCli",
+        "support/mysqlKeyWidth",
         "support/specEntries",
     ],
 } as const;
