@@ -58,6 +58,9 @@ function node(env: Record<string, string> = {}, scripts: Record<string, string> 
         // the real client, everything else stood in
         stubs: STUBBED.filter((s) => s !== "mysql"),
     });
+    // the RDS CA bundle where the distribution step leaves it (the database step's own download of it
+    // is tried in the sandbox test)
+    fs.copyFileSync(path.join(fx.served, "global-bundle.pem"), path.join(sb.root, "etc/wso2am/rds-ca-bundle.pem"));
     const home = path.join(sb.root, "opt/wso2am");
     fs.mkdirSync(home, { recursive: true });
     fs.cpSync(path.join(fx.distTree, "dbscripts"), path.join(home, "dbscripts"), { recursive: true });
