@@ -3,38 +3,23 @@ import * as os from "os";
 import * as path from "path";
 import type { RecordedResource } from "../../lib/offline/offlineMocks";
 import { plain } from "../support/componentRun";
+import { RESOURCE_TYPES } from "../../lib/review/resourceTypes";
 
 /**
  * Reads a recorded program run the way AWS would wire it: by the ids and ARNs resources pass to one
  * another, not by resource names.
  */
 
+/** The review tools' type tokens, and the few more the program tests read. */
 export const T = {
-    instance: "aws:ec2/instance:Instance",
-    subnet: "aws:ec2/subnet:Subnet",
+    ...RESOURCE_TYPES,
     securityGroup: "aws:ec2/securityGroup:SecurityGroup",
-    ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-    alb: "aws:lb/loadBalancer:LoadBalancer",
-    listener: "aws:lb/listener:Listener",
-    listenerRule: "aws:lb/listenerRule:ListenerRule",
-    targetGroup: "aws:lb/targetGroup:TargetGroup",
-    attachment: "aws:lb/targetGroupAttachment:TargetGroupAttachment",
-    rds: "aws:rds/instance:Instance",
-    efs: "aws:efs/fileSystem:FileSystem",
-    mountTarget: "aws:efs/mountTarget:MountTarget",
     record: "aws:route53/record:Record",
-    zone: "aws:route53/zone:Zone",
     gate: "command:local:Command",
-    natGateway: "aws:ec2/natGateway:NatGateway",
-    secret: "aws:secretsmanager/secret:Secret",
-    kmsKey: "aws:kms/key:Key",
-    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    natGateway: RESOURCE_TYPES.nat,
     snsTopic: "aws:sns/topic:Topic",
-    vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
-    routeTableAssociation: "aws:ec2/routeTableAssociation:RouteTableAssociation",
-    bucket: "aws:s3/bucket:Bucket",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    vpcEndpoint: RESOURCE_TYPES.endpoint,
+    bucket: RESOURCE_TYPES.buckets[0],
     policy: "aws:iam/policy:Policy",
     certificate: "aws:acm/certificate:Certificate",
 } as const;
