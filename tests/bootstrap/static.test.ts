@@ -14,7 +14,7 @@ const hasShellcheck = requireTool("shellcheck");
 
 test("bootstrap.sh stays small enough for gzipped user data", () => {
     // user data is gzipped (EC2 allows 16 KB): what counts is the compressed size; the whole user
-    // data is measured in tests/render/nodeUserData.test.ts. The script is about 70 % of it.
+    // data is measured in tests/render/nodeUserData.spec.ts. The script is about 70 % of it.
     expect(zlib.gzipSync(fs.readFileSync(SCRIPT), { level: 9 }).length).toBeLessThan(9 * 1024);
     expect(fs.readFileSync(SCRIPT, "utf8")).not.toMatch(/set -x|xtrace/);
 });
