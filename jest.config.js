@@ -12,6 +12,7 @@ module.exports = {
   // A worker that has run the Pulumi SDK frees a few hundred MB on exit, which takes over jest's default
   // half second on a busy machine; jest would then kill it and report a leak that is not there.
   workerGracefulExitTimeout: 3000,
+  setupFiles: ["<rootDir>/tests/support/pulumiPromiseStacks.ts"],
   transform: { "^.+\\.ts$": ["@swc/jest"] },
   testTimeout: 60000,
 };
