@@ -6,17 +6,16 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
-import { installOfflineMocks, OfflineRun, RecordedResource, OFFLINE_REGION } from "../lib/offline/offlineMocks";
+import type * as pulumi from "@pulumi/pulumi";
+import { RunError } from "@pulumi/pulumi/errors";
+import type { OfflineRun, RecordedResource } from "../lib/offline/offlineMocks";
 import { readStackFile, PROJECT_NAME, OFFLINE_CONFIG_SECRET_PREFIX } from "../lib/config/stackFile";
-import { readStackConfig } from "../lib/config/readStackConfig";
 import { CommandSpec, parseArguments, UsageError } from "./cliArguments";
 import { planCluster } from "../lib/plan/clusterPlan";
 import { decodeUserData, writtenFiles, WrittenFile } from "../lib/node/userDataDecoding";
 import { architectureDiagram } from "../lib/review/architectureDiagram";
 import { monthlyCost, CostEstimate } from "../lib/review/monthlyCost";
 import { costMarkdown, totalText } from "../lib/review/costReport";
-import { buildStack } from "../program";
 
 const PROJECT_DIR = path.join(__dirname, "..");
 
@@ -63,6 +62,13 @@ export async function renderStack(stackName = "dev", options: RenderOptions = {}
         else allConfig[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
     }
     const secretKeys = Object.keys(allConfig).filter((k) => allConfig[k].startsWith(OFFLINE_CONFIG_SECRET_PREFIX));
+    // The SDK and the program load only once the stack file reads well: a mistyped stack name fails at once.
+    const [pulumi, { installOfflineMocks, OFFLINE_REGION }, { readStackConfig }, { buildStack }] = await Promise.all([
+        import("@pulumi/pulumi"),
+        import("../lib/offline/offlineMocks"),
+        import("../lib/config/readStackConfig"),
+        import("../program"),
+    ]);
     pulumi.runtime.setAllConfig(allConfig, secretKeys);
     // A render is a preview: the program sees isDryRun() as it does under `pulumi preview`.
     const run = installOfflineMocks(PROJECT_NAME, stackName, { preview: true });
@@ -220,7 +226,7 @@ export async function runRenderCli(
 
 /** Stack file and configuration problems are RunErrors: the user fixes them from the message alone. */
 function isUserProblem(err: unknown): err is Error {
-    return pulumi.RunError.isInstance(err);
+    return RunError.isInstance(err);
 }
 
 if (require.main === module) {

@@ -13,6 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { spawnSync } from "child_process";
+import { RunError } from "@pulumi/pulumi/errors";
 import { readStackFile } from "../lib/config/stackFile";
 import { readRenderFolder, RenderSnapshot, EMPTY_SNAPSHOT } from "../lib/review/renderSnapshot";
 import { diffRenders } from "../lib/review/renderDiff";
@@ -146,10 +147,8 @@ function parseCommandLine(argv: string[]): RenderDiffOptions {
 
 if (require.main === module) {
     const fail = (err: unknown) => {
-        const known =
-            err instanceof RenderDiffError ||
-            (err instanceof Error && err.message.startsWith("no stack file")) ||
-            (!(err instanceof RenderDiffError) && (require("@pulumi/pulumi") as typeof import("@pulumi/pulumi")).RunError.isInstance(err));
+        // Usage and stack-file problems (RunErrors): the message alone is what the user needs.
+        const known = err instanceof RenderDiffError || RunError.isInstance(err);
         console.error(known ? (err as Error).message : err instanceof Error ? err.stack : String(err));
         process.exit(1);
     };

@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { RunError } from "@pulumi/pulumi";
+// The SDK's errors module alone: the render scripts read stack files without loading the whole SDK.
+import { RunError } from "@pulumi/pulumi/errors";
 
 /**
  * A project or stack file that cannot be used as it is (missing, or not valid YAML). A RunError, so the

@@ -1,5 +1,6 @@
 import * as path from "path";
-import { RunError, type Input } from "@pulumi/pulumi";
+import type { Input } from "@pulumi/pulumi";
+import { RunError } from "@pulumi/pulumi/errors";
 import { isValidCidr, cidrPrefixLength } from "./cidr";
 import { readYamlFile } from "./configFile";
 import { closestNames, orList } from "./nameSuggestions";
