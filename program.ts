@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "./lib/aws/services";
 import { StackConfig, StackConfigError, configWarnings, existingSubnetProblems, placeholderChecksumKeys } from "./lib/config/stackConfig";
 import { InstanceTypeLookup, instanceTypeProblems, isUnknownInstanceTypeError } from "./lib/config/instanceTypeCheck";
 import { amiArchitectureFor } from "./lib/node/nodeAmi";

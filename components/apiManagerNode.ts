@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "../lib/aws/services";
 import * as command from "@pulumi/command";
 import type { StackConfig } from "../lib/config/stackConfig";
 import type { ClusterPlan, NodePlan } from "../lib/plan/clusterPlan";

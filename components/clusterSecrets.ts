@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "../lib/aws/services";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { clusterSecretDocument } from "../lib/aws/clusterSecretDocument";

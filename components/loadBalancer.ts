@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "../lib/aws/services";
 import { PORTS } from "../lib/plan/ports";
 import { accessLogBucketPolicy } from "../lib/aws/accessLogBucketPolicy";
 import {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "../lib/aws/services";
 import { NetworkConfig } from "../lib/config/stackConfig";
 import { vpcSubnetLayout, natGatewayCount, natGatewayFor } from "../lib/plan/vpcLayout";
 import { flowLogAssumeRolePolicy, flowLogDeliveryPolicy } from "../lib/aws/flowLogPolicies";

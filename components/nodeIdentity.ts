@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "../lib/aws/services";
 import { ec2AssumeRolePolicy, nodeRolePolicy } from "../lib/aws/nodeRolePolicy";
 import { nodeMetricsNamespace } from "../lib/node/logShipping";
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "../lib/aws/services";
 import { AlarmRow, AlarmTableInput, alarmTable, isPercentile, metricsOf } from "../lib/aws/alarmTable";
 import { dashboardBody, dashboardName, dashboardUrl } from "../lib/aws/dashboard";
 import { savedQueries } from "../lib/aws/logQueries";

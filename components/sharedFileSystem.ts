@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "../lib/aws/services";
 import { fileSystemPolicy } from "../lib/aws/fileSystemPolicy";
 
 export interface SharedFileSystemArgs {

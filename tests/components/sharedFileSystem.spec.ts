@@ -45,7 +45,7 @@ beforeAll(async () => {
     run = installOfflineMocks();
     await deploy("shared", true);
     await deploy("scratch", false);
-    const aws = require("@pulumi/aws") as typeof import("@pulumi/aws");
+    const aws = require("../../lib/aws/services") as typeof import("../../lib/aws/services");
     new aws.ssm.Parameter("consumer", { type: "String", value: deployed.shared.fs.accessPointId });
     await settle();
 });

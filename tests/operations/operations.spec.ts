@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../../lib/aws/services";
 import { installOfflineMocks, OfflineRun, OFFLINE_REGION, RecordedResource } from "../../lib/offline/offlineMocks";
 import { alarmTable, AlarmTableInput } from "../../lib/aws/alarmTable";
 import { TARGET_GROUPS } from "../../lib/aws/loadBalancerRouting";
