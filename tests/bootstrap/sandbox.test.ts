@@ -40,8 +40,9 @@ beforeAll(() => {
     if (!tools) return;
     fx = buildFixtures();
     base = tempDir("wso2am-sandbox-");
-    // The renderer names the RDS bundle of the stack's region; the fixture server has one bundle.
-    fs.copyFileSync(path.join(fx.served, "global-bundle.pem"), path.join(fx.served, `${sampleFacts.region}-bundle.pem`));
+    // The renderer names the RDS bundle of the stack's region. Served with one CA: reading a bundle of
+    // several is the first boot's test, and each certificate costs the keystore step a JVM start.
+    fs.copyFileSync(fx.rdsCerts[0], path.join(fx.served, `${sampleFacts.region}-bundle.pem`));
 });
 afterAll(() => {
     for (const d of [fx?.dir, base]) if (d) fs.rmSync(d, { recursive: true, force: true });
