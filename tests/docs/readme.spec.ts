@@ -19,9 +19,14 @@ describe("README", () => {
     it("gives commands that exist: npm test, npm run render, and the CI entry point runs npm test", () => {
         expect(readme).toContain("npm ci && npm run render");
         expect(readme).toContain("npm test");
-        expect(packageJson.scripts.test).toMatch(/tsc --noEmit/);
+        // type-checked by TypeScript 7 in npm test, and in CI by the TypeScript 5 that Pulumi's ts-node loads
+        expect(packageJson.scripts.test).toBe(`${packageJson.scripts.typecheck} && jest`);
+        expect(packageJson.scripts.typecheck).toMatch(/^node node_modules\/typescript-7\/bin\/tsc --noEmit$/);
+        expect(packageJson.scripts["typecheck:pulumi"]).toMatch(/^node node_modules\/typescript\/bin\/tsc --noEmit$/);
         expect(packageJson.scripts.render).toBeDefined();
-        expect(fs.readFileSync(path.join(root, ".ci", "run"), "utf8")).toMatch(/^npm test$/m);
+        const ci = fs.readFileSync(path.join(root, ".ci", "run"), "utf8");
+        expect(ci).toMatch(/^npm test$/m);
+        expect(ci).toMatch(/^npm run --silent typecheck:pulumi$/m);
     });
 
     it("maps all eleven seed steps", () => {
