@@ -16,3 +16,14 @@ test("every spec file runs in exactly one entry, and every entry is a test file 
         expect([entry, fs.existsSync(file) && fs.readFileSync(file, "utf8").includes(`runSpecs("${entry}"`)]).toEqual([entry, true]);
     }
 });
+
+test("jest's order lists every test file once (tests/support/testOrder.js)", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { LONGEST_FIRST } = require("./testOrder") as { LONGEST_FIRST: string[] };
+    const testFiles = fs
+        .readdirSync(TESTS_DIR, { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".test.ts"))
+        .map((f) => f.slice(0, -".test.ts".length).split(path.sep).join("/"))
+        .sort();
+    expect([...LONGEST_FIRST].sort()).toEqual(testFiles);
+});
