@@ -69,8 +69,11 @@ const RESTARTING_INPUTS: Readonly<Record<string, string>> = {
     instanceType: "the instance type changed (stop, resize, start)",
 };
 
-/** A rewritten file is reported as such rather than diffed for seconds. */
-const PATCH_TIMEOUT_MS = 1000;
+/**
+ * A file that needs more line edits than this is reported as rewritten rather than diffed for seconds. A bound
+ * on edits rather than on time, so that every machine prints the same diff.
+ */
+const MAX_LINE_EDITS = 1000;
 const lineCount = (text: string) => (text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0));
 
 const key = (r: ResourceRef) => `${r.type}::${r.name}`;
@@ -155,7 +158,7 @@ function fileChanges(before: ReadonlyMap<string, string> | undefined, after: Rea
         if (a === b) continue;
         const status = a === undefined ? "added" : b === undefined ? "removed" : "changed";
         const [oldText, newText] = [maskText(a ?? ""), maskText(b ?? "")];
-        const patch = createPatch(path, oldText, newText, "base", "change", { context: 3, timeout: PATCH_TIMEOUT_MS });
+        const patch = createPatch(path, oldText, newText, "base", "change", { context: 3, maxEditLength: MAX_LINE_EDITS });
         // Drop createPatch's "Index:" and "====" preamble; keep the ---/+++ header and hunks.
         changes.push({
             path,

@@ -153,6 +153,16 @@ it("reports a rewritten file instead of diffing it line by line for seconds", ()
     expect(file.patch).toContain("(rewritten: 20000 → 20000 lines, too different to diff line by line)");
 });
 
+it("still diffs a long file line by line when a few hundred of its lines changed", () => {
+    const lines = Array.from({ length: 20000 }, (_, i) => `echo line ${i}`);
+    const edited = lines.map((l, i) => (i % 50 === 0 ? `echo changed ${i}` : l));
+    const files = (text: string[]) => new Map([["/usr/local/sbin/wso2am-bootstrap", text.join("\n") + "\n"]]);
+    const [file] = diffRenders(snapshot([instance(1)], [["1", files(lines)]]), snapshot([instance(1, { userDataBase64: "new" })], [["1", files(edited)]])).nodes[0].files;
+    expect(file.patch).not.toContain("rewritten");
+    expect(file.patch).toContain("-echo line 19950\n+echo changed 19950\n");
+    expect(file.patch.match(/^\+echo changed /gm)).toHaveLength(400);
+});
+
 describe("the cloud-config outline", () => {
     it("keeps everything but the written files' contents, which are compared file by file", () => {
         const outline = cloudConfigOutline("#cloud-config\nwrite_files:\n  - path: /etc/a\n    content: |\n      secret-free text\nruncmd:\n  - [/usr/local/sbin/boot]\n");
