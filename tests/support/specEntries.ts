@@ -34,6 +34,7 @@ export const SPEC_ENTRIES = {
     ],
     /** Pure functions, scripts, documents and the policy pack: nothing runs the program. */
     units: [
+        "bootstrap/static",
         "config/apimVersionChange",
         "config/configFiles",
         "config/instanceTypeCheck",
