@@ -1,4 +1,4 @@
-/** The whole program run offline under Pulumi's mocks: see tests/support/specEntries.ts. */
+/** The program under Pulumi's mocks, whole and one component at a time: see tests/support/specEntries.ts. */
 import { runSpecs } from "./support/specEntries";
 import { resetPulumiBetweenSpecs } from "./support/componentRun";
 

@@ -6,23 +6,12 @@ import * as path from "path";
  * jest gives every test file a module registry of its own, so every file that loads the Pulumi SDK pays
  * for loading it again (about 1.5 s of CPU). An entry runs several specs in one registry: the SDK loads
  * once per entry, and specs that only read a sample stack's render share one (tests/support/sharedRender.ts).
- * Three entries rather than one, so that jest's two workers have files to share out and a spec that crashes
- * the worker takes fewer others with it.
+ * Two entries, beside the boot script's two suites: four files for jest's two workers to share out, each
+ * worker's pair about as long as the other's, and a spec that crashes its worker takes fewer others with it.
  */
 export const SPEC_ENTRIES = {
-    /** The whole program run offline under Pulumi's mocks, mostly through `renderStack`. */
+    /** The program under Pulumi's mocks: whole, mostly through `renderStack`, and one component at a time. */
     program: [
-        "operations/program",
-        "program/deployGuard",
-        "program/existingVpc",
-        "program/nodePair",
-        "program/stacks",
-        "program/traffic",
-        "program/versionChange",
-        "review/renderOutputs",
-    ],
-    /** One component at a time under Pulumi's mocks. */
-    components: [
         "components/clusterSecrets",
         "components/databaseTier",
         "components/network",
@@ -31,6 +20,14 @@ export const SPEC_ENTRIES = {
         "components/stackKey",
         "components/vpcEndpoints",
         "operations/operations",
+        "operations/program",
+        "program/deployGuard",
+        "program/existingVpc",
+        "program/nodePair",
+        "program/stacks",
+        "program/traffic",
+        "program/versionChange",
+        "review/renderOutputs",
     ],
     /** Pure functions, scripts, documents and the policy pack: nothing runs the program. */
     units: [
