@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { execFile, spawnSync, execFileSync } from "child_process";
+import { spawnSync, execFileSync } from "child_process";
 import { requireTool } from "../support/validators";
 import { bootLogStreamName } from "../../lib/aws/rollingGate";
 
@@ -79,7 +79,7 @@ function gate(args: {
     logs?: Record<string, string[][]>;
     timeoutSeconds: number;
     pollSeconds?: number;
-}): Promise<GateRun> {
+}): GateRun {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-aws-answers-"));
     const write = (key: string, answers: string[]) =>
         answers.forEach((answer, i) => {
@@ -92,38 +92,37 @@ function gate(args: {
     for (const [node, answers] of Object.entries(args.logs ?? {})) write(`log-${node}`, answers.map((lines) => lines.join("\n")));
     const instances = args.instances ?? [NEW];
     const started = Date.now();
-    const env = {
-        PATH: `${bin}:${process.env.PATH}`,
-        FAKE_AWS: dir,
-        GATE_MODE: args.mode,
-        AWS_REGION: "eu-west-1",
-        INSTANCE_IDS: instances.join(" "),
-        TARGET_GROUP_ARNS: `${PORTAL} ${GATEWAY}`,
-        LOG_GROUP_NAME: LOG_GROUP,
-        BOOT_LOG_STREAMS: instances.map((id, i) => bootLogStreamName(`apim-${i + 1}`, id)).join(" "),
-        TIMEOUT_SECONDS: String(args.timeoutSeconds),
-        POLL_SECONDS: String(args.pollSeconds ?? 0),
-    };
-    // The runs go side by side: most of a run is the script's polls and sleeps. A gate that waits when it
-    // should not would sleep for minutes: it is killed after 15 s instead.
-    return new Promise((resolve, reject) => {
-        execFile("bash", [SCRIPT], { encoding: "utf8", timeout: 15000, env }, (error, stdout, stderr) => {
-            const keys = fs.existsSync(path.join(dir, "keys")) ? fs.readFileSync(path.join(dir, "keys"), "utf8").split("\n") : [];
-            const calls = (key: string) => keys.filter((k) => k === `group-${key}` || k === `log-${key}`).length;
-            fs.rmSync(dir, { recursive: true, force: true });
-            if (error && typeof error.code !== "number") return reject(error);
-            resolve({ status: error ? (error.code as number) : 0, stdout, stderr, seconds: (Date.now() - started) / 1000, calls });
-        });
+    const result = spawnSync("bash", [SCRIPT], {
+        encoding: "utf8",
+        // A gate that waits when it should not would sleep for minutes: fail fast instead.
+        timeout: 15000,
+        env: {
+            PATH: `${bin}:${process.env.PATH}`,
+            FAKE_AWS: dir,
+            GATE_MODE: args.mode,
+            AWS_REGION: "eu-west-1",
+            INSTANCE_IDS: instances.join(" "),
+            TARGET_GROUP_ARNS: `${PORTAL} ${GATEWAY}`,
+            LOG_GROUP_NAME: LOG_GROUP,
+            BOOT_LOG_STREAMS: instances.map((id, i) => bootLogStreamName(`apim-${i + 1}`, id)).join(" "),
+            TIMEOUT_SECONDS: String(args.timeoutSeconds),
+            POLL_SECONDS: String(args.pollSeconds ?? 0),
+        },
     });
+    const keys = fs.existsSync(path.join(dir, "keys")) ? fs.readFileSync(path.join(dir, "keys"), "utf8").split("\n") : [];
+    const calls = (key: string) => keys.filter((k) => k === `group-${key}` || k === `log-${key}`).length;
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (result.error) throw result.error;
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, seconds: (Date.now() - started) / 1000, calls };
 }
 
 const both = (answers: GroupAnswer[]) => ({ portal: answers, gateway: answers });
 const bootLine = (step: string, text: string) => `2026-01-31T12:00:00Z wso2am-bootstrap [${step}] ${text}`;
 
 describe("a node's rolling gate", () => {
-    it.concurrent("returns at once when no other target is healthy (a first deploy: nothing serves yet)", async () => {
+    it("returns at once when no other target is healthy (a first deploy: nothing serves yet)", () => {
         // A poll interval of a minute: had it waited, it would still be sleeping when the runner kills it.
-        const run = await gate({ mode: "rolling", groups: both([[[NEW, "initial", "Elb.RegistrationInProgress"]]]), timeoutSeconds: 600, pollSeconds: 60 });
+        const run = gate({ mode: "rolling", groups: both([[[NEW, "initial", "Elb.RegistrationInProgress"]]]), timeoutSeconds: 600, pollSeconds: 60 });
         expect(run.stderr).toBe("");
         expect(run.status).toBe(0);
         expect(run.stdout).toContain("nothing serves yet");
@@ -131,19 +130,19 @@ describe("a node's rolling gate", () => {
         expect([run.calls("portal"), run.calls("gateway"), run.calls("apim-1")]).toEqual([1, 1, 0]);
     });
 
-    it.concurrent("also returns at once when the other targets are registered but none is healthy", async () => {
-        const run = await gate({ mode: "rolling", groups: both([[[OLD, "unhealthy", "Target.FailedHealthChecks"], [NEW, "initial"]]]), timeoutSeconds: 600, pollSeconds: 60 });
+    it("also returns at once when the other targets are registered but none is healthy", () => {
+        const run = gate({ mode: "rolling", groups: both([[[OLD, "unhealthy", "Target.FailedHealthChecks"], [NEW, "initial"]]]), timeoutSeconds: 600, pollSeconds: 60 });
         expect(run.status).toBe(0);
         expect(run.stdout).toContain("nothing serves yet");
     });
 
-    it.concurrent("waits for the new instance while an old target serves (a replacement)", async () => {
+    it("waits for the new instance while an old target serves (a replacement)", () => {
         const answers: GroupAnswer[] = [
             [[OLD, "healthy"], [NEW, "initial", "Elb.RegistrationInProgress"]],
             [[OLD, "healthy"], [NEW, "unhealthy", "Target.FailedHealthChecks"]],
             [[OLD, "healthy"], [NEW, "healthy"]],
         ];
-        const run = await gate({ mode: "rolling", groups: both(answers), logs: { "apim-1": [[bootLine("start", "starting wso2am")]] }, timeoutSeconds: 60 });
+        const run = gate({ mode: "rolling", groups: both(answers), logs: { "apim-1": [[bootLine("start", "starting wso2am")]] }, timeoutSeconds: 60 });
         expect(run.stderr).toBe("");
         expect(run.status).toBe(0);
         expect(run.stdout).toContain("Other targets are healthy");
@@ -152,8 +151,8 @@ describe("a node's rolling gate", () => {
         expect(run.calls("gateway")).toBe(3);
     });
 
-    it.concurrent("waits when only another node is healthy in one of the groups", async () => {
-        const run = await gate({
+    it("waits when only another node is healthy in one of the groups", () => {
+        const run = gate({
             mode: "rolling",
             groups: { portal: [[[OTHER, "healthy"], [NEW, "initial"]], [[OTHER, "healthy"], [NEW, "healthy"]]], gateway: [[[NEW, "initial"]], [[NEW, "healthy"]]] },
             timeoutSeconds: 60,
@@ -162,8 +161,8 @@ describe("a node's rolling gate", () => {
         expect(run.calls("portal")).toBe(2);
     });
 
-    it.concurrent("fails at the timeout naming each target group it is not healthy in and its last state", async () => {
-        const run = await gate({
+    it("fails at the timeout naming each target group it is not healthy in and its last state", () => {
+        const run = gate({
             mode: "rolling",
             groups: { portal: [[[OLD, "healthy"], [NEW, "healthy"]]], gateway: [[[OLD, "healthy"], [NEW, "unhealthy", "Target.FailedHealthChecks"]]] },
             timeoutSeconds: 0,
@@ -175,15 +174,15 @@ describe("a node's rolling gate", () => {
         expect(run.stderr).toContain(`CloudWatch Logs group ${LOG_GROUP}, stream apim-1/${NEW}/boot`);
     });
 
-    it.concurrent("treats an instance missing from a group as not healthy", async () => {
-        const run = await gate({ mode: "rolling", groups: { portal: [[[OLD, "healthy"]]], gateway: [[[OLD, "healthy"], [NEW, "healthy"]]] }, timeoutSeconds: 0 });
+    it("treats an instance missing from a group as not healthy", () => {
+        const run = gate({ mode: "rolling", groups: { portal: [[[OLD, "healthy"]]], gateway: [[[OLD, "healthy"], [NEW, "healthy"]]] }, timeoutSeconds: 0 });
         expect(run.status).toBe(1);
         expect(run.stderr).toContain(`${NEW} is not healthy in ${PORTAL}; last state: unregistered None`);
     });
 
-    it.concurrent("stops as soon as the boot log ends in a FAILED line, and prints that line", async () => {
+    it("stops as soon as the boot log ends in a FAILED line, and prints that line", () => {
         const failed = bootLine("distribution", "FAILED: APIM_VERSION 4.7.0 differs from 4.6.0 in the shared database; refusing to start");
-        const run = await gate({
+        const run = gate({
             mode: "rolling",
             groups: both([[[OLD, "healthy"], [NEW, "unhealthy", "Target.FailedHealthChecks"]]]),
             logs: { "apim-1": [[bootLine("secrets", "reading the secret")], [bootLine("secrets", "reading the secret"), failed]] },
@@ -197,9 +196,9 @@ describe("a node's rolling gate", () => {
         expect(run.calls("apim-1")).toBe(2);
     });
 
-    it.concurrent("keeps waiting when a FAILED line was followed by a later run of the boot script, and shows it at the timeout", async () => {
+    it("keeps waiting when a FAILED line was followed by a later run of the boot script, and shows it at the timeout", () => {
         const failed = bootLine("distribution", "FAILED: distributionSha256 does not match the downloaded pack");
-        const run = await gate({
+        const run = gate({
             mode: "rolling",
             groups: both([[[OLD, "healthy"], [NEW, "unhealthy", "Target.FailedHealthChecks"]]]),
             logs: { "apim-1": [[failed, bootLine("secrets", "reading the secret")]] },
@@ -211,8 +210,8 @@ describe("a node's rolling gate", () => {
         expect(run.stderr).toContain(`boot log of ${NEW} (${LOG_GROUP} apim-1/${NEW}/boot): ${failed}`);
     });
 
-    it.concurrent("retries when the AWS CLI fails, then goes on", async () => {
-        const run = await gate({
+    it("retries when the AWS CLI fails, then goes on", () => {
+        const run = gate({
             mode: "rolling",
             groups: both([{ error: "Could not connect to the endpoint URL" }, [[OLD, "healthy"], [NEW, "initial"]], [[OLD, "healthy"], [NEW, "healthy"]]]),
             timeoutSeconds: 60,
@@ -222,10 +221,10 @@ describe("a node's rolling gate", () => {
         expect(run.calls("portal")).toBe(3);
     });
 
-    it.concurrent("fails clearly at the deadline when the AWS CLI keeps failing", async () => {
+    it("fails clearly at the deadline when the AWS CLI keeps failing", () => {
         const error = "An error occurred (ExpiredToken) when calling the DescribeTargetHealth operation: The security token included in the request is expired";
         // Bash counts whole seconds: a 2 s deadline leaves at least one second of retries.
-        const run = await gate({ mode: "rolling", groups: both([{ error }]), timeoutSeconds: 2, pollSeconds: 0.25 });
+        const run = gate({ mode: "rolling", groups: both([{ error }]), timeoutSeconds: 2, pollSeconds: 0.25 });
         expect(run.status).toBe(1);
         expect(run.stderr).toContain("could not tell within 2s whether another target serves");
         expect(run.stderr).toContain(`cannot read the target health of ${PORTAL}: ${error}`);
@@ -237,21 +236,21 @@ describe("a node's rolling gate", () => {
 describe("the cluster's all-nodes gate", () => {
     const nodes = [NEW, OTHER];
 
-    it.concurrent("waits on a first deploy, when nothing else serves, until every instance is healthy in every group", async () => {
+    it("waits on a first deploy, when nothing else serves, until every instance is healthy in every group", () => {
         const answers: GroupAnswer[] = [
             [[NEW, "initial"], [OTHER, "initial"]],
             [[NEW, "healthy"], [OTHER, "unhealthy", "Target.FailedHealthChecks"]],
             [[NEW, "healthy"], [OTHER, "healthy"]],
         ];
-        const run = await gate({ mode: "all", instances: nodes, groups: both(answers), timeoutSeconds: 60 });
+        const run = gate({ mode: "all", instances: nodes, groups: both(answers), timeoutSeconds: 60 });
         expect(run.stderr).toBe("");
         expect(run.status).toBe(0);
         expect(run.calls("portal")).toBe(3);
     });
 
-    it.concurrent("fails naming the node that is not healthy and its boot log's FAILED line", async () => {
+    it("fails naming the node that is not healthy and its boot log's FAILED line", () => {
         const failed = bootLine("database", "FAILED: database not ready after 2400s (DB_WAIT_SECONDS)");
-        const run = await gate({
+        const run = gate({
             mode: "all",
             instances: nodes,
             groups: both([[[NEW, "healthy"], [OTHER, "unhealthy", "Target.FailedHealthChecks"]]]),
@@ -266,8 +265,8 @@ describe("the cluster's all-nodes gate", () => {
         expect(run.calls("apim-1")).toBe(0);
     });
 
-    it.concurrent("fails clearly when the AWS CLI keeps failing until the deadline", async () => {
-        const run = await gate({ mode: "all", instances: nodes, groups: both([{ error: "Unable to locate credentials" }]), timeoutSeconds: 0 });
+    it("fails clearly when the AWS CLI keeps failing until the deadline", () => {
+        const run = gate({ mode: "all", instances: nodes, groups: both([{ error: "Unable to locate credentials" }]), timeoutSeconds: 0 });
         expect(run.status).toBe(1);
         expect(run.stderr).toContain(`cannot read the target health of ${GATEWAY}: Unable to locate credentials`);
         expect(run.stderr).toContain(`${NEW} is not healthy in ${PORTAL}; last state: unknown (never read)`);
