@@ -1,7 +1,7 @@
 /**
  * Runs the real boot script in a fake node root with stand-ins for the system commands, and the
- * real openssl, keytool, jq, unzip and flock: on hand-made nodes, and end to end on one node the
- * program renders. One file, so every boot shares one set of fixtures.
+ * real openssl, keytool, jq, unzip and flock. The full first boot runs on a node the program renders,
+ * end to end; the other cases on hand-made nodes. One file, so every boot shares one set of fixtures.
  */
 import { execFileSync } from "child_process";
 import { X509Certificate } from "crypto";
@@ -14,35 +14,77 @@ import { renderNodeUserData } from "../../lib/node/nodeUserData";
 import { writtenFiles } from "../../lib/node/userDataDecoding";
 import {
     APIM_HOME, Fixtures, RunResult, Sandbox, buildFixtures, calls, copySandbox, keytool, makeSandbox, runBootstrap, sh, sha256, stepsStarted, tempDir, unpacked, walk,
-    DEPLOYMENT_TOML, VAULT_ALIASES, VERSION,
+    DEPLOYMENT_TOML, VERSION,
 } from "./fixtures/sandbox";
 import * as TOML from "@iarna/toml";
+import type { StackConfig } from "../../lib/config/stackConfig";
+import type { ClusterPlan } from "../../lib/plan/clusterPlan";
 
 const tools = ["openssl", "keytool", "jq", "unzip", "zip", "flock", "java"].every((t) => requireTool(t));
 const suite = tools ? describe : describe.skip;
 
 const ALL_STEPS = ["secrets", "packages", "distribution", "keystore", "vault", "share", "database", "start"];
 const SEC = `${APIM_HOME}/repository/resources/security`;
+/** The $secret{…} aliases of the rendered deployment.toml, and the secret keys the vault step takes their values from. */
+const VAULT_ALIASES: Record<string, string> = {
+    admin_password: "WSO2_ADMIN_PASSWORD",
+    db_password: "WSO2_DB_PASSWORD",
+    encryption_key: "WSO2_ENCRYPTION_KEY",
+    keystore_password: "WSO2_KEYSTORE_PASSWORD",
+    truststore_password: "WSO2_TRUSTSTORE_PASSWORD",
+};
 
 let fx: Fixtures;
 let base: string;
 let n = 0;
 const fresh = (opts: Parameters<typeof makeSandbox>[3] = {}): Sandbox => makeSandbox(base, `node-${++n}`, fx, opts);
 
-/** A fresh node's first boot, made once: one test reads what it left, another boots a copy of it again. */
-let firstBoot: Promise<{ sb: Sandbox; r: RunResult }> | undefined;
-const bootedNode = (): Promise<{ sb: Sandbox; r: RunResult }> => (firstBoot ??= (async () => {
+/** What the program renders for a node and what its first boot gave. */
+interface BootedNode {
+    readonly sb: Sandbox;
+    readonly r: RunResult;
+    readonly config: StackConfig;
+    readonly plan: ClusterPlan;
+    /** The deployment.toml cloud-init writes, before the vault step appends its [secrets] table. */
+    readonly deploymentToml: string;
+}
+
+/**
+ * The second node of the pair as the program renders it (analytics on, so the server reads one secret
+ * from its environment), its user data's files laid where cloud-init writes them, booted once: one test
+ * reads what the first boot left, one what the renderer decided, and one boots a copy of it again.
+ */
+let firstBoot: Promise<BootedNode> | undefined;
+const bootedNode = (): Promise<BootedNode> => (firstBoot ??= (async () => {
+    const config = sampleConfig({
+        distributionUrl: `https://downloads.invalid/wso2am-${VERSION}.zip`,
+        distributionSha256: sha256(path.join(fx.served, `wso2am-${VERSION}.zip`)),
+        mysqlConnectorVersion: "9.1.0",
+        mysqlConnectorSha256: sha256(path.join(fx.served, "mysql-connector-j-9.1.0.jar")),
+        analyticsEnabled: true,
+        analyticsConfigEndpoint: "https://analytics.example.com/config",
+        analyticsAuthToken: "in the stack secret",
+    });
+    const plan = planCluster(config);
+    const files = writtenFiles(renderNodeUserData(config, plan, plan.nodes[1], sampleFacts).cloudConfig);
     const sb = fresh();
-    return { sb, r: await runBootstrap(sb) };
+    for (const file of files) {
+        const target = path.join(sb.root, file.path);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, file.content, { mode: parseInt(file.permissions, 8) });
+    }
+    sb.env.WSO2AM_ENV_FILE = path.join(sb.root, plan.paths.nodeEnvFile);
+    const deploymentToml = files.find((f) => f.path === plan.paths.deploymentToml)!.content.toString();
+    return { sb, r: await runBootstrap(sb), config, plan, deploymentToml };
 })());
 
 beforeAll(() => {
     if (!tools) return;
     fx = buildFixtures();
     base = tempDir("wso2am-sandbox-");
-    // The renderer names the RDS bundle of the stack's region. Served with one CA: reading a bundle of
-    // several is the first boot's test, and each certificate costs the keystore step a JVM start.
-    fs.copyFileSync(fx.rdsCerts[0], path.join(fx.served, `${sampleFacts.region}-bundle.pem`));
+    // The renderer names the RDS bundle of the stack's region: served the bundle of three CAs, as AWS
+    // ships one (each certificate costs the keystore step a JVM start).
+    fs.copyFileSync(path.join(fx.served, "global-bundle.pem"), path.join(fx.served, `${sampleFacts.region}-bundle.pem`));
 });
 afterAll(() => {
     for (const d of [fx?.dir, base]) if (d) fs.rmSync(d, { recursive: true, force: true });
@@ -87,7 +129,7 @@ function parseEnvFile(file: string): Record<string, string> {
 // The tests share no node (nor share): each boot runs beside the others.
 suite("bootstrap.sh in a sandbox", () => {
     test.concurrent("a first boot runs every step in order and leaves the node configured", async () => {
-        const { sb, r } = await bootedNode();
+        const { sb, r, deploymentToml } = await bootedNode();
         expect(r.stderr).toContain("is ready");
         expect(r.code).toBe(0);
         expect(stepsStarted(r.stderr)).toEqual(ALL_STEPS);
@@ -109,7 +151,7 @@ suite("bootstrap.sh in a sandbox", () => {
         // [secrets] table, last, whose values only the node's key decrypts
         const toml = path.join(root, APIM_HOME, "repository/conf/deployment.toml");
         const installed = read(toml);
-        expect(installed.startsWith(DEPLOYMENT_TOML + "\n[secrets]\n")).toBe(true);
+        expect(installed.startsWith(deploymentToml + "\n[secrets]\n")).toBe(true);
         expect(mode(toml)).toBe("640");
         expect(owner(toml)).toBe("10001:10001");
         const parsed = TOML.parse(installed) as Record<string, any>;
@@ -227,7 +269,7 @@ suite("bootstrap.sh in a sandbox", () => {
             expect(again.filter((l) => l.startsWith(prefix))).toEqual([]);
         }
         expect(r.stderr).toContain("keystore and truststore up to date");
-        expect(r.stderr).toContain("vault up to date (4 secrets)");
+        expect(r.stderr).toContain(`vault up to date (${Object.keys(VAULT_ALIASES).length} secrets)`);
     });
 
     test.concurrent("the vault step encrypts a changed password anew and restarts the server, restores a replaced file, and stops on an oversized or missing value", async () => {
@@ -352,35 +394,18 @@ suite("bootstrap.sh in a sandbox", () => {
 /** End to end: the user data the program renders (env file, deployment.toml, unit, agent configuration) is what the real boot script runs on. */
 suite("a node rendered by the program", () => {
     test.concurrent("boots from its user data to a ready server", async () => {
-        const config = sampleConfig({
-            distributionUrl: `https://downloads.invalid/wso2am-${VERSION}.zip`,
-            distributionSha256: sha256(path.join(fx.served, `wso2am-${VERSION}.zip`)),
-            mysqlConnectorVersion: "9.1.0",
-            mysqlConnectorSha256: sha256(path.join(fx.served, "mysql-connector-j-9.1.0.jar")),
-        });
-        const plan = planCluster(config);
-        const { cloudConfig } = renderNodeUserData(config, plan, plan.nodes[1], sampleFacts);
-        const files = writtenFiles(cloudConfig);
-
-        // Lay the rendered files where cloud-init would write them, over the sandbox's own.
-        const sb = makeSandbox(base, "rendered", fx);
-        for (const file of files) {
-            const target = path.join(sb.root, file.path);
-            fs.mkdirSync(path.dirname(target), { recursive: true });
-            fs.writeFileSync(target, file.content, { mode: parseInt(file.permissions, 8) });
-        }
-        const r = await runBootstrap(sb, { WSO2AM_ENV_FILE: path.join(sb.root, plan.paths.nodeEnvFile) });
-
+        const { sb, r, config, plan, deploymentToml } = await bootedNode();
         expect(r.stderr).toContain("node apim-2 (apim-2.apim.internal, API-M 4.7.0) is ready");
         expect(r.code).toBe(0);
         expect(stepsStarted(r.stderr)).toEqual(["secrets", "packages", "distribution", "keystore", "vault", "share", "database", "start"]);
         // what the server reads: the rendered file, plus the encrypted values of every alias it references
         const installed = fs.readFileSync(path.join(sb.root, APIM_HOME, "repository/conf/deployment.toml"), "utf8");
-        const rendered = files.find((f) => f.path === plan.paths.deploymentToml)!.content.toString();
-        expect(installed.startsWith(rendered + "\n[secrets]\n")).toBe(true);
+        expect(installed.startsWith(deploymentToml + "\n[secrets]\n")).toBe(true);
         const toml = TOML.parse(installed) as Record<string, any>;
         expect(Object.keys(toml.secrets).sort()).toEqual(["admin_password", "db_password", "encryption_key", "keystore_password", "truststore_password"]);
         expect(toml.apim.throttling.event_duplicate_url).toEqual(["tcp://apim-1.apim.internal:8672"]);
+        expect(toml.apim.analytics.auth_token).toBe("$env{WSO2_ANALYTICS_AUTH_TOKEN}");
+        expect(plan.nodes[1].name).toBe("apim-2");
         expect(fs.readFileSync(path.join(sb.root, "etc/hosts"), "utf8")).toContain(`127.0.0.1 ${config.hostNames.portal}`);
         expect(fs.readFileSync(path.join(sb.root, "etc/fstab"), "utf8")).toContain(
             `${sampleFacts.fileSystemId} /mnt/wso2am-share efs _netdev,noresvport,tls,iam,accesspoint=${sampleFacts.accessPointId} 0 0`,
