@@ -13,6 +13,7 @@ module.exports = {
   // half second on a busy machine; jest would then kill it and report a leak that is not there.
   workerGracefulExitTimeout: 3000,
   setupFiles: ["<rootDir>/tests/support/pulumiPromiseStacks.ts"],
+  setupFilesAfterEnv: ["<rootDir>/tests/support/removeScratchDirs.ts"],
   testSequencer: "<rootDir>/tests/support/testOrder.js",
   transform: { "^.+\\.ts$": ["@swc/jest"] },
   testTimeout: 60000,

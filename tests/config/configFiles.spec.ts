@@ -1,14 +1,14 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { readStackFile, stackNames } from "../../lib/config/stackFile";
 import { readDeclaredKeys } from "../../lib/config/stackConfig";
 import { ConfigFileError } from "../../lib/config/configFile";
+import { scratchDir } from "../support/scratchDir";
 
 /** Stack and project files a newcomer breaks: the message names the file, line and column, and nothing else. */
 
-const projectDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "wso2-config-files-"));
+const projectDir = () => scratchDir("config-files");
 
 function errorOf(read: () => unknown): ConfigFileError {
     try {

@@ -5,6 +5,7 @@ import { spawnSync } from "child_process";
 import * as YAML from "yaml";
 import { stackNames } from "../../lib/config/stackFile";
 import { requireTool } from "../support/validators";
+import { scratchDir } from "../support/scratchDir";
 
 const root = path.join(__dirname, "..", "..");
 const workflowsDir = path.join(root, ".github", "workflows");
@@ -88,7 +89,7 @@ describe("the preview against AWS", () => {
         expect(pulumiStep.with!["pulumi-version"]).toBe("${{ steps.cli.outputs.version }}");
         expect(steps.indexOf(versionStep)).toBeLessThan(steps.indexOf(pulumiStep));
         // Run the step as the runner would and read what it hands to the action.
-        const outputFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "wso2-workflow-")), "output");
+        const outputFile = path.join(scratchDir("workflow"), "output");
         const run = spawnSync("bash", ["-e", "-c", versionStep.run!], { cwd: root, env: { ...process.env, GITHUB_OUTPUT: outputFile }, encoding: "utf8" });
         expect(run.status).toBe(0);
         expect(fs.readFileSync(outputFile, "utf8")).toBe(`version=${lockedVersion}\n`);
@@ -155,7 +156,7 @@ describe("the render diff comments", () => {
 
     /** The comment script as actions/github-script runs it, against an in-memory pull request. */
     async function post(files: Record<string, string>, pull: { number: number; headSha: string }, comments: { id: number; body: string; user: { login: string } }[]) {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wso2-review-"));
+        const dir = scratchDir("review");
         for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
         const step = stepUsing(commenter.jobs.comment.steps, "actions/github-script");
         const calls: string[] = [];

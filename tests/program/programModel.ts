@@ -1,8 +1,8 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { RecordedResource } from "../../lib/offline/offlineMocks";
 import { plain } from "../support/componentRun";
+import { scratchDir } from "../support/scratchDir";
 import { RESOURCE_TYPES } from "../../lib/review/resourceTypes";
 
 /**
@@ -148,7 +148,7 @@ export function nodeIndex(instance: RecordedResource): number {
 
 /** A fresh temporary folder for one render. */
 export function tempRenderDir(label: string): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), `wso2-render-${label}-`));
+    return scratchDir(`render-${label}`);
 }
 
 /** Every file below `dir`, relative to it. */

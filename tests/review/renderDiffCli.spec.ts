@@ -1,8 +1,8 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { runRenderDiff } from "../../scripts/renderDiff";
+import { scratchDir } from "../support/scratchDir";
 
 /**
  * The render diff end to end against a real git repository: the base is rendered by the base commit's
@@ -37,7 +37,7 @@ let repo: string;
 let head: string;
 
 beforeAll(() => {
-    repo = fs.mkdtempSync(path.join(os.tmpdir(), "wso2-diff-repo-"));
+    repo = scratchDir("diff-repo");
     git(repo, "init", "--quiet");
     fs.mkdirSync(path.join(repo, "scripts"));
     fs.writeFileSync(path.join(repo, "scripts", "render.ts"), FAKE_RENDER);
@@ -46,7 +46,7 @@ beforeAll(() => {
     git(repo, "commit", "--quiet", "-m", "base");
 
     // The change: a bigger instance and heap, as a render folder.
-    head = fs.mkdtempSync(path.join(os.tmpdir(), "wso2-diff-head-"));
+    head = scratchDir("diff-head");
     fs.mkdirSync(path.join(head, "nodes", "1", "files", "etc", "wso2am"), { recursive: true });
     fs.writeFileSync(
         path.join(head, "resources.json"),
@@ -66,7 +66,7 @@ beforeAll(() => {
 
 describe("npm run render:diff", () => {
     it("renders the base in a worktree with its own render script and reports the change", async () => {
-        const out = path.join(head, "..", `${path.basename(head)}-review.md`);
+        const out = path.join(scratchDir("diff-out"), "review.md");
         const { markdown } = await runRenderDiff({ stack: "demo", against: "HEAD", repoDir: repo, headDir: head, out });
         expect(fs.readFileSync(out, "utf8")).toBe(markdown);
 
@@ -88,7 +88,7 @@ describe("npm run render:diff", () => {
     it("shows everything as added when the stack did not exist at the base", async () => {
         // The change adds the stack's file.
         fs.writeFileSync(path.join(repo, "Pulumi.newstack.yaml"), "config:\n  aws:region: us-east-1\n");
-        const { markdown } = await runRenderDiff({ stack: "newstack", against: "HEAD", repoDir: repo, headDir: head, out: path.join(head, "..", "new.md") });
+        const { markdown } = await runRenderDiff({ stack: "newstack", against: "HEAD", repoDir: repo, headDir: head, out: path.join(scratchDir("diff-out"), "new.md") });
         expect(markdown).toContain("where stack newstack did not exist");
         expect(markdown).toContain("**2 to add, 0 to change, 0 to remove**");
         // m6i.large $70.08, its default 8 GB root volume $0.64, the secret $0.40.
