@@ -106,7 +106,8 @@ function renderAtRef(stack: string, ref: string, repoDir: string): { snapshot: R
     try {
         if (!fs.existsSync(path.join(checkout, `Pulumi.${stack}.yaml`))) return { snapshot: EMPTY_SNAPSHOT, commit };
         fs.symlinkSync(fs.realpathSync(path.join(PROJECT_DIR, "node_modules")), path.join(checkout, "node_modules"), "dir");
-        const render = spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/render.ts", "--stack", stack], {
+        // tsx's hooks in this process, not its CLI (which starts a second one); "tsx" resolves through the linked node_modules
+        const render = spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", "--stack", stack], {
             cwd: checkout,
             encoding: "utf8",
             maxBuffer: 64 * 1024 * 1024,
