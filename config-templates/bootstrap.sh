@@ -75,13 +75,15 @@ load_secret() {
   [[ -z $SECRET_JSON ]] || return 0
   command -v jq >/dev/null || retry 3 10 dnf -y -q install jq || die "cannot install jq"
   retry 6 10 fetch_secret || die "cannot read secret $SECRET_ARN"
-  jq -e 'type == "object"' >/dev/null <<<"$SECRET_JSON" || die "secret $SECRET_ARN is not JSON"
   local k v
   # every string value at once, NUL-separated (bash cannot hold a NUL: such a value counts as missing)
   while IFS= read -r -d '' k && IFS= read -r -d '' v; do
     while [[ $v == *$'\n' ]]; do v=${v%$'\n'}; done
     SECRET[$k]=$v
-  done < <(jq -j 'to_entries[] | select(.key + (.value | strings) | explode | any(. == 0) | not) | .key, "\u0000", .value, "\u0000"' <<<"$SECRET_JSON")
+  done < <(jq -j 'if type != "object" then error("not an object") else to_entries[] end
+    | select(.key + (.value | strings) | explode | any(. == 0) | not) | .key, "\u0000", .value, "\u0000"' <<<"$SECRET_JSON" 2>/dev/null)
+  # the status of jq, the last process substitution
+  wait $! || die "secret $SECRET_ARN is not a JSON object"
 }
 secret() {
   [[ -n ${SECRET[$1]:-} ]] || die "secret $SECRET_ARN has no value for $1"

@@ -377,6 +377,17 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(r.stderr).not.toContain("is ready");
     });
 
+    test.concurrent("a stack secret that is not a JSON object stops the boot in its first step, naming the secret", async () => {
+        const sb = fresh();
+        for (const text of ["not JSON at all", '["a", "list"]']) {
+            fs.writeFileSync(sb.env.STUB_SECRET_FILE as string, text);
+            const r = await runBootstrap(sb);
+            expect(r.code).not.toBe(0);
+            expect(r.stderr).toMatch(/\[secrets\] FAILED: secret arn:aws:secretsmanager:\S+ is not a JSON object\n$/);
+            expect(stepsStarted(r.stderr)).toEqual(["secrets"]);
+        }
+    });
+
     test.concurrent("a missing parameter or an unknown step is refused before anything runs", async () => {
         const sb = fresh();
         const envFile = path.join(sb.root, "etc/wso2am/node.env");
