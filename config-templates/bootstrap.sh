@@ -211,40 +211,10 @@ ktool() {
   local out
   out=$("$KEYTOOL" -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC "$@" -noprompt 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
 }
-be() { # BYTES VALUE: VALUE as a big-endian integer of BYTES bytes
-  local i b
-  for ((i = ($1 - 1) * 8; i >= 0; i -= 8)); do printf -v b '%02x' $(($2 >> i & 255)) && printf '%b' "\\x$b"; done
-}
-# keytool trusts one certificate per call (a JVM start each, and a region's RDS bundle holds several);
-# written as a JKS of trusted-certificate entries, any number of them take one import. The format is
-# OpenJDK's JavaKeyStore: header, entries, then a SHA-1 over the password (UTF-16), a fixed phrase and
-# the rest. The password guards nothing: public certificates, in a root-only folder, read once.
-TRUST_JKS_PASS=wso2am-bootstrap
-trust_jks() { # OUT ALIAS PEM [ALIAS PEM]...
-  local out=$1 n=0 i aliases=() ders=() sizes=() parts=("$TMP/trust-head")
-  shift
-  while (($#)); do
-    openssl x509 -in "$2" -outform DER -out "$TMP/trust-$n.der" || die "$2 is not a PEM certificate"
-    # JKS keeps aliases in lower case
-    aliases+=("${1,,}") ders+=("$TMP/trust-$n.der")
-    n=$((n + 1))
-    shift 2
-  done
-  mapfile -t sizes < <(stat -c %s "${ders[@]}")
-  { printf '\xfe\xed\xfe\xed' && be 4 2 && be 4 "$n"; } >"$TMP/trust-head"
-  for ((i = 0; i < n; i++)); do
-    { be 4 2 && be 2 "${#aliases[i]}" && printf '%s' "${aliases[i]}" && be 8 $((EPOCHSECONDS * 1000)) &&
-      be 2 5 && printf X.509 && be 4 "${sizes[i]}"; } >"$TMP/trust-$i.head"
-    parts+=("$TMP/trust-$i.head" "${ders[i]}")
-  done
-  cat "${parts[@]}" >"$out"
-  { for ((i = 0; i < ${#TRUST_JKS_PASS}; i++)); do printf '\x00%s' "${TRUST_JKS_PASS:i:1}"; done
-    printf 'Mighty Aphrodite' && cat "$out"; } | openssl dgst -sha1 -binary >"$TMP/trust.sha1"
-  cat "$TMP/trust.sha1" >>"$out"
-}
+trust() { TSP=$tsp ktool -importcert -alias "$1" -file "$2" -keystore "$TMP/ts.p12" -storetype PKCS12 -storepass:env TSP; }
 
 step_keystore() {
-  local sec=$ROOT$APIM_HOME/repository/resources/security base="" type=JKS fp n i ksp tsp stamp="" trusted=()
+  local sec=$ROOT$APIM_HOME/repository/resources/security base="" type=JKS fp n i ksp tsp stamp=""
   KEYTOOL=$(java_home)/bin/keytool
   [[ -f $sec/client-truststore.jks ]] && base=$sec/client-truststore.jks
   [[ -f $sec/client-truststore.p12 ]] && base=$sec/client-truststore.p12 type=PKCS12
@@ -269,15 +239,12 @@ step_keystore() {
     SRCP=wso2carbon TSP=$tsp ktool -importkeystore -srckeystore "$base" -srcstoretype "$type" \
       -srcstorepass:env SRCP -destkeystore "$TMP/ts.p12" -deststoretype PKCS12 -deststorepass:env TSP
   fi
-  # one certificate per file: openssl reads only the first of a bundle
+  trust "$KEYSTORE_ALIAS" "$TMP/cert.pem"
+  # keytool imports only the first certificate of a PEM file: split the bundle
   awk -v d="$TMP" '/-BEGIN CERT/ { n++; p = 1 } p { print > (d "/rds-" n ".pem") }
     /-END CERT/ { p = 0; close(d "/rds-" n ".pem") }' "$ROOT$RDS_CA"
   n=$(grep -c -- '-BEGIN CERT' "$ROOT$RDS_CA")
-  trusted=("$KEYSTORE_ALIAS" "$TMP/cert.pem")
-  for ((i = 1; i <= n; i++)); do trusted+=("rds-ca-$i" "$TMP/rds-$i.pem"); done
-  trust_jks "$TMP/trust.jks" "${trusted[@]}"
-  TSP=$tsp ktool -importkeystore -srckeystore "$TMP/trust.jks" -srcstoretype JKS -srcstorepass "$TRUST_JKS_PASS" \
-    -destkeystore "$TMP/ts.p12" -deststoretype PKCS12 -deststorepass:env TSP
+  for ((i = 1; i <= n; i++)); do trust "rds-ca-$i" "$TMP/rds-$i.pem"; done
   install -m 0640 -o "$APIM_UID" -g "$APIM_GID" "$TMP/ks.p12" "$sec/$KEYSTORE_FILE"
   install -m 0640 -o "$APIM_UID" -g "$APIM_GID" "$TMP/ts.p12" "$sec/$TRUSTSTORE_FILE"
   put_file "$ROOT$STAMP" 600 0:0 <<<"$fp"
