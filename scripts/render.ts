@@ -63,13 +63,15 @@ export async function renderStack(stackName = "dev", options: RenderOptions = {}
     }
     const secretKeys = Object.keys(allConfig).filter((k) => allConfig[k].startsWith(OFFLINE_CONFIG_SECRET_PREFIX));
     // The SDK and the program load only once the stack file reads well: a mistyped stack name fails at once.
-    const [pulumi, { installOfflineMocks, OFFLINE_REGION }, { readStackConfig }, { buildStack }] = await Promise.all([
-        import("@pulumi/pulumi"),
-        import("../lib/offline/offlineMocks"),
-        import("../lib/config/readStackConfig"),
-        import("../program"),
-    ]);
-    pulumi.runtime.setAllConfig(allConfig, secretKeys);
+    // `require`, not `import()`: the scripts run under tsx's CommonJS hook (package.json), which has no
+    // loader for an import() of a .ts file.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const sdk: typeof import("@pulumi/pulumi") = require("@pulumi/pulumi");
+    const { installOfflineMocks, OFFLINE_REGION }: typeof import("../lib/offline/offlineMocks") = require("../lib/offline/offlineMocks");
+    const { readStackConfig }: typeof import("../lib/config/readStackConfig") = require("../lib/config/readStackConfig");
+    const { buildStack }: typeof import("../program") = require("../program");
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    sdk.runtime.setAllConfig(allConfig, secretKeys);
     // A render is a preview: the program sees isDryRun() as it does under `pulumi preview`.
     const run = installOfflineMocks(PROJECT_NAME, stackName, { preview: true });
 
@@ -78,7 +80,7 @@ export async function renderStack(stackName = "dev", options: RenderOptions = {}
     const outputs: Record<string, unknown> = {};
     for (const [key, output] of Object.entries(stackOutputs)) outputs[key] = await resolve(output);
     // Outputs can resolve before the last resources (DNS records, rolling gates) are registered.
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await (sdk.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
     const resources = run.resources;
     const nodes = renderedNodes(resources, planCluster(config).nodes);

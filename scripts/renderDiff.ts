@@ -47,8 +47,10 @@ export async function runRenderDiff(options: RenderDiffOptions): Promise<{ markd
     if (!options.against === !options.baseDir) throw new RenderDiffError(`give either --against <git ref> or --base-dir <render folder>\n${USAGE}`);
 
     const repoDir = options.repoDir ?? PROJECT_DIR;
-    // The program and the Pulumi SDK load only when needed, so argument mistakes are answered at once.
-    const { OFFLINE_REGION } = await import("../lib/offline/offlineMocks");
+    // The program and the Pulumi SDK load only when needed, so argument mistakes are answered at once
+    // (`require`: see the same in render.ts).
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { OFFLINE_REGION }: typeof import("../lib/offline/offlineMocks") = require("../lib/offline/offlineMocks");
     const regionOf = (dir: string) => {
         try {
             return readStackFile(stack, dir).region ?? OFFLINE_REGION;
@@ -56,7 +58,8 @@ export async function runRenderDiff(options: RenderDiffOptions): Promise<{ markd
             return OFFLINE_REGION;
         }
     };
-    const headDir = options.headDir ?? (await (await import("./render")).renderStack(stack)).outDir;
+    const headDir = options.headDir ?? (await (require("./render") as typeof import("./render")).renderStack(stack)).outDir;
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const head = readRenderFolder(headDir);
     const headRegion = regionOf(repoDir);
 
@@ -106,7 +109,8 @@ function renderAtRef(stack: string, ref: string, repoDir: string): { snapshot: R
     try {
         if (!fs.existsSync(path.join(checkout, `Pulumi.${stack}.yaml`))) return { snapshot: EMPTY_SNAPSHOT, commit };
         fs.symlinkSync(fs.realpathSync(path.join(PROJECT_DIR, "node_modules")), path.join(checkout, "node_modules"), "dir");
-        // tsx's hooks in this process, not its CLI (which starts a second one); "tsx" resolves through the linked node_modules
+        // tsx's full hooks (ESM too): the base's code may predate the scripts' CommonJS-only form; "tsx"
+        // resolves through the linked node_modules
         const render = spawnSync(process.execPath, ["--import", "tsx", "scripts/render.ts", "--stack", stack], {
             cwd: checkout,
             encoding: "utf8",

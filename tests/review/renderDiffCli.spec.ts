@@ -102,7 +102,7 @@ describe("npm run render:diff", () => {
     });
 
     it("prints its usage, not a stack trace, when the base is missing", () => {
-        const cli = spawnSync(process.execPath, ["--import", "tsx", "scripts/renderDiff.ts", "--stack", "dev"], { cwd: ROOT, encoding: "utf8" });
+        const cli = spawnSync(process.execPath, ["--require", "tsx/cjs", "scripts/renderDiff.ts", "--stack", "dev"], { cwd: ROOT, encoding: "utf8" });
         expect(cli.status).toBe(1);
         expect(cli.stderr).toContain("give either --against <git ref> or --base-dir <render folder>");
         expect(cli.stderr).toContain("usage: npm run render:diff -- --stack <name> --against <git ref>");
