@@ -18,7 +18,7 @@ const OLD = "i-0old0000000000000";
 const OTHER = "i-0other00000000000";
 const LOG_GROUP = "/wso2-apim-ha/dev/nodes";
 
-const FAKE_AWS = `#!/usr/bin/env bash
+const FAKE_AWS = `#!/bin/bash
 # Stand-in for the AWS CLI: the n-th call for a target group or boot log answers with $FAKE_AWS/<key>/<n>
 # (the last answer repeats); an answer starting with ERROR fails like the CLI does. No answers: empty output.
 # Bash builtins only, so a poll costs no extra processes.
