@@ -413,7 +413,8 @@ suite("a node rendered by the program", () => {
         const installed = fs.readFileSync(path.join(sb.root, APIM_HOME, "repository/conf/deployment.toml"), "utf8");
         expect(installed.startsWith(deploymentToml + "\n[secrets]\n")).toBe(true);
         const toml = TOML.parse(installed) as Record<string, any>;
-        expect(Object.keys(toml.secrets).sort()).toEqual(["admin_password", "db_password", "encryption_key", "keystore_password", "truststore_password"]);
+        const referenced = new Set([...deploymentToml.matchAll(/\$secret\{(\w+)\}/g)].map((m) => m[1]));
+        expect(Object.keys(toml.secrets).sort()).toEqual([...referenced].sort());
         expect(toml.apim.throttling.event_duplicate_url).toEqual(["tcp://apim-1.apim.internal:8672"]);
         expect(toml.apim.analytics.auth_token).toBe("$env{WSO2_ANALYTICS_AUTH_TOKEN}");
         expect(plan.nodes[1].name).toBe("apim-2");
