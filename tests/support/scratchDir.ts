@@ -4,7 +4,8 @@ import * as path from "path";
 
 /**
  * Scratch folders of a test file: made in the OS temp folder, removed once the file's tests are done
- * (tests/support/removeScratchDirs.ts, a jest setup file), so repeated runs leave nothing behind.
+ * (tests/support/removeScratchDirs.ts, a jest setup file), so repeated runs leave nothing behind. The boot
+ * script's suites remove their own folders, after stopping what runs in them (MariaDB).
  */
 const made: string[] = [];
 
