@@ -341,13 +341,17 @@ wait_for_db() { # until DB_HOST resolves and answers over TLS
   log "database $DB_HOST:$DB_PORT answers over TLS"
 }
 
+# the client's message names the error and the statement's line
+sql_died() { die "$(grep -m1 '^ERROR' "$TMP/sql.err" || echo "database session ended or timed out $1")"; }
+# a client that stopped on an error may be gone before the next write
+send() { printf '%s\n' "$1" >&"$SQL_IN" || sql_died "before: $1"; }
+
 ask() { # SQL TIMEOUT [LINE]: send SQL, read one output line (or up to LINE) into REPLY
-  printf '%s\n' "$1" >&"$SQL_IN" || die "database session ended before: $1"
+  send "$1"
   while IFS= read -r -t "$2" REPLY <&"$SQL_OUT"; do
     if [[ -z ${3:-} || $REPLY == "$3" ]]; then return 0; fi
   done
-  # the client's message names the error and the statement's line
-  die "$(grep -m1 '^ERROR' "$TMP/sql.err" || echo "database session ended or timed out after: $1")"
+  sql_died "after: $1"
 }
 
 # One session takes the lock, checks, runs the scripts: if the node dies the lock goes with it.
@@ -355,7 +359,7 @@ ask() { # SQL TIMEOUT [LINE]: send SQL, read one output line (or up to LINE) int
 # written last, under the lock; WSO2 never ran on a schema without one, so it is built anew.
 run_schema_scripts() {
   # completion markers: the master user's, out of WSO2's sight
-  local pid i db file cs w=$DB_WAIT_SECONDS marks=wso2am_bootstrap.schema_marker
+  local pid i db file cs sql w=$DB_WAIT_SECONDS marks=wso2am_bootstrap.schema_marker
   coproc SQLP { mysql_admin --batch --skip-column-names --unbuffered --abort-source-on-error 2>"$TMP/sql.err"; }
   pid=$SQLP_PID SQL_IN=${SQLP[1]} SQL_OUT=${SQLP[0]}
   # a dead client must fail a write, not kill this script
@@ -366,8 +370,8 @@ run_schema_scripts() {
   ask "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema IN ('$APIM_DB_NAME','$SHARED_DB_NAME')
     AND NOT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name='${marks%.*}');" 60
   [[ $REPLY == 0 ]] || die "$APIM_DB_NAME/$SHARED_DB_NAME have tables but no markers: see README, Recovering from a failed first boot"
-  printf '%s\n' "CREATE DATABASE IF NOT EXISTS ${marks%.*}; CREATE TABLE IF NOT EXISTS $marks (schema_name VARCHAR(64)
-    PRIMARY KEY, apim_version VARCHAR(32) NOT NULL, completed_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);" >&"$SQL_IN"
+  send "CREATE DATABASE IF NOT EXISTS ${marks%.*}; CREATE TABLE IF NOT EXISTS $marks (schema_name VARCHAR(64)
+    PRIMARY KEY, apim_version VARCHAR(32) NOT NULL, completed_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);"
   # latin1: 4.5/4.6 keys exceed 3072 bytes in utf8mb4; _bin: case-sensitive (README, Database)
   for i in "$APIM_DB_NAME dbscripts/apimgt/mysql.sql latin1" "$SHARED_DB_NAME dbscripts/mysql.sql utf8mb4"; do
     read -r db file cs <<<"$i"
@@ -378,8 +382,9 @@ run_schema_scripts() {
     fi
     [[ -z $REPLY ]] || die "schema $db is set up for API-M $REPLY, this node runs $APIM_VERSION: migrate it with WSO2's $REPLY to $APIM_VERSION migration first (README: Upgrading API-M)"
     log "creating schema $db ($cs) from $file"
-    printf "DROP DATABASE IF EXISTS \`%s\`; CREATE DATABASE \`%s\` CHARACTER SET %s COLLATE %s_bin; USE \`%s\`;\nsource %s\nINSERT INTO %s VALUES ('%s', '%s', NOW());\n" \
-      "$db" "$db" "$cs" "$cs" "$db" "$ROOT$APIM_HOME/$file" "$marks" "$db" "$(sql_str "$APIM_VERSION")" >&"$SQL_IN"
+    printf -v sql "DROP DATABASE IF EXISTS \`%s\`; CREATE DATABASE \`%s\` CHARACTER SET %s COLLATE %s_bin; USE \`%s\`;\nsource %s\nINSERT INTO %s VALUES ('%s', '%s', NOW());" \
+      "$db" "$db" "$cs" "$cs" "$db" "$ROOT$APIM_HOME/$file" "$marks" "$db" "$(sql_str "$APIM_VERSION")"
+    send "$sql"
     ask "SELECT 'schema-done';" "$w" schema-done
   done
   ask "SELECT RELEASE_LOCK('wso2am-schema');" 60
