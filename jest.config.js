@@ -1,5 +1,5 @@
 /**
- * Transpile-only: `npm test` type-checks once with `tsc --noEmit` before jest runs. The test files are the
+ * Transpile-only: `npm test` type-checks once with `tsc --noEmit` beside jest. The test files are the
  * entries tests/*.test.ts, each running several tests/<area>/*.spec.ts (tests/support/specEntries.ts),
  * and the boot script's suites in tests/bootstrap.
  */
@@ -14,6 +14,11 @@ module.exports = {
   workerGracefulExitTimeout: 3000,
   setupFiles: ["<rootDir>/tests/support/pulumiPromiseStacks.ts"],
   setupFilesAfterEnv: ["<rootDir>/tests/support/removeScratchDirs.ts"],
+  // Never used by this program, which serializes no function; real everywhere outside jest.
+  moduleNameMapper: {
+    "^typescript$": "<rootDir>/tests/support/functionSerializationStub.js",
+    "^@npmcli/arborist$": "<rootDir>/tests/support/functionSerializationStub.js",
+  },
   testSequencer: "<rootDir>/tests/support/testOrder.js",
   transform: { "^.+\\.ts$": ["@swc/jest"] },
   testTimeout: 60000,
