@@ -1,8 +1,10 @@
+import * as fs from "fs";
 import * as path from "path";
 import type { Input } from "@pulumi/pulumi";
 import { RunError } from "@pulumi/pulumi/errors";
 import { isValidCidr, cidrPrefixLength } from "./cidr";
 import { readYamlFile } from "./configFile";
+import { deepFreeze } from "../deepFreeze";
 import { closestNames, orList } from "./nameSuggestions";
 
 /** API-M versions this program knows how to configure (their deployment.toml keys and schema scripts). */
@@ -107,11 +109,24 @@ export class StackConfigError extends RunError {
 
 export const PROJECT_FILE = path.join(__dirname, "..", "..", "Pulumi.yaml");
 
-/** The `config:` block of Pulumi.yaml: the one place each key's type and default is written. */
-export function readDeclaredKeys(projectFile: string = PROJECT_FILE): Record<string, DeclaredKey> {
+const declaredKeysRead = new Map<string, { readonly text: string; readonly keys: Readonly<Record<string, DeclaredKey>> }>();
+
+/**
+ * The `config:` block of Pulumi.yaml: the one place each key's type and default is written. Parsed once
+ * per file content (a run checks its configuration more than once, the tests hundreds of times) and
+ * frozen, since every caller shares it.
+ */
+export function readDeclaredKeys(projectFile: string = PROJECT_FILE): Readonly<Record<string, DeclaredKey>> {
+    // a missing file is left to readYamlFile, which names it
+    const text = fs.existsSync(projectFile) ? fs.readFileSync(projectFile, "utf8") : undefined;
+    const read = declaredKeysRead.get(projectFile);
+    if (read && read.text === text) return read.keys;
     const project = readYamlFile(projectFile) as { config?: Record<string, DeclaredKey> } | null;
-    return project?.config ?? {};
+    const keys = deepFreeze(project?.config ?? {});
+    if (text !== undefined) declaredKeysRead.set(projectFile, { text, keys });
+    return keys;
 }
+
 
 /** Keys of the AWS provider that newcomers set without their `aws:` namespace. */
 const PROVIDER_KEYS: Readonly<Record<string, string>> = { region: "aws:region", profile: "aws:profile", defaultTags: "aws:defaultTags" };
@@ -144,7 +159,7 @@ const PLACEHOLDER_SHA256 = "0".repeat(64);
  * applying Pulumi.yaml's defaults. Throws one StackConfigError naming every bad key.
  * `raw.analyticsAuthToken` may be a secret Output: only its presence is checked here.
  */
-export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declared: Record<string, DeclaredKey> = readDeclaredKeys()): StackConfig {
+export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declared: Readonly<Record<string, DeclaredKey>> = readDeclaredKeys()): StackConfig {
     const problems: ConfigProblem[] = [];
     const bad = (key: string, message: string) => problems.push({ key, message });
     const isSet = (key: string) => raw[key] !== undefined && raw[key] !== "" && !(Array.isArray(raw[key]) && (raw[key] as unknown[]).length === 0);

@@ -101,3 +101,20 @@ it("reports a syntax error in Pulumi.yaml the same way", () => {
     fs.writeFileSync(file, "name: wso2-apim-ha\nconfig:\n  nodeCount:\n    type: integer\n    default: 2\n  nodeCount:\n    type: integer\n");
     expect(errorOf(() => readDeclaredKeys(file)).message).toMatch(/^Pulumi\.yaml is not valid YAML:\nPulumi\.yaml:6:3 \(line 6, column 3\): Map keys must be unique/);
 });
+
+it("reads Pulumi.yaml's declarations again once the file changes, and hands out one frozen copy until then", () => {
+    const file = path.join(projectDir(), "Pulumi.yaml");
+    const declaring = (nodeCount: number) => `name: wso2-apim-ha\nconfig:\n  nodeCount:\n    type: integer\n    default: ${nodeCount}\n`;
+    fs.writeFileSync(file, declaring(2));
+    const first = readDeclaredKeys(file);
+    expect(readDeclaredKeys(file)).toBe(first);
+    // shared by every caller: no caller can change what the next one reads
+    expect(() => {
+        (first.nodeCount as { default: unknown }).default = 3;
+    }).toThrow(TypeError);
+    fs.writeFileSync(file, declaring(3));
+    expect(readDeclaredKeys(file).nodeCount.default).toBe(3);
+    // a broken file is refused again, not answered from before
+    fs.writeFileSync(file, `${declaring(3)}  nodeCount:\n    type: integer\n`);
+    expect(errorOf(() => readDeclaredKeys(file)).message).toMatch(/Map keys must be unique/);
+});

@@ -1,5 +1,6 @@
 import { renderStack, RenderResult } from "../../scripts/render";
 import { ProgramModel, tempRenderDir } from "../program/programModel";
+import { deepFreeze } from "../../lib/deepFreeze";
 
 /**
  * A sample stack rendered once per entry file (tests/support/specEntries.ts) for the specs that only read
@@ -35,12 +36,4 @@ async function renderCapturingWarnings(stack: string): Promise<SharedRender> {
     } finally {
         console.warn = warn;
     }
-}
-
-function deepFreeze<T>(value: T): T {
-    // Buffers (user data, file contents) cannot be frozen; they are only compared in the tests.
-    if (typeof value !== "object" || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
-    Object.freeze(value);
-    for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
-    return value;
 }
