@@ -113,8 +113,8 @@ const declaredKeysRead = new Map<string, { readonly text: string; readonly keys:
 
 /**
  * The `config:` block of Pulumi.yaml: the one place each key's type and default is written. Parsed once
- * per file content (a run checks its configuration more than once, the tests hundreds of times) and
- * frozen, since every caller shares it.
+ * per file content (the tests check hundreds of configurations against it) and frozen, since every
+ * caller shares it.
  */
 export function readDeclaredKeys(projectFile: string = PROJECT_FILE): Readonly<Record<string, DeclaredKey>> {
     // a missing file is left to readYamlFile, which names it
@@ -126,7 +126,6 @@ export function readDeclaredKeys(projectFile: string = PROJECT_FILE): Readonly<R
     if (text !== undefined) declaredKeysRead.set(projectFile, { text, keys });
     return keys;
 }
-
 
 /** Keys of the AWS provider that newcomers set without their `aws:` namespace. */
 const PROVIDER_KEYS: Readonly<Record<string, string>> = { region: "aws:region", profile: "aws:profile", defaultTags: "aws:defaultTags" };
