@@ -1,6 +1,5 @@
 import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import * as YAML from "yaml";
@@ -10,10 +9,11 @@ import { decodeUserData, writtenFiles } from "../../lib/node/userDataDecoding";
 import { sampleConfig, sampleFacts } from "../support/sampleConfig";
 import { MAX_NODES } from "../../lib/config/stackConfig";
 import { requireTool } from "../support/validators";
+import { scratchDir } from "../support/scratchDir";
 
 const execFileAsync = promisify(execFile);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "user-data-"));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+// made when the spec loads, so removed with the test file's scratch folders even when -t runs none of its tests
+const tmp = scratchDir("user-data");
 
 /** Host names of exactly `length` characters, the longest the size test has to carry. */
 function hostOfLength(prefix: string, length: number): string {
