@@ -4,9 +4,10 @@ import * as path from "path";
 /** Whether an executable is on PATH, as `command -v` finds it, without starting a shell for it. */
 function onPath(name: string): boolean {
     return (process.env.PATH ?? "").split(path.delimiter).some((dir) => {
+        const file = path.join(dir || ".", name);
         try {
-            fs.accessSync(path.join(dir || ".", name), fs.constants.X_OK);
-            return fs.statSync(path.join(dir || ".", name)).isFile();
+            fs.accessSync(file, fs.constants.X_OK);
+            return fs.statSync(file).isFile();
         } catch {
             return false;
         }
