@@ -20,6 +20,8 @@ import { SharedFileSystem, THROUGHPUT_MODE } from "./sharedFileSystem";
 import { LoadBalancerCertificate } from "./loadBalancerCertificate";
 import { LoadBalancer } from "./loadBalancer";
 import { NodeIdentity } from "./nodeIdentity";
+import { BootArtifacts } from "./bootArtifacts";
+import { bootScriptArtifact } from "../lib/node/bootScript";
 import { ApiManagerNode } from "./apiManagerNode";
 import { Operations } from "./operations";
 
@@ -176,16 +178,22 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                 certificateArn: certificate.certificateArn,
                 hostNames: plan.hostNames,
                 deletionProtection: config.deletionProtection,
+                dropInvalidHeaders: config.loadBalancerDropInvalidHeaders,
                 accessLogs: config.loadBalancerAccessLogs,
                 publicZoneId,
             },
             opt,
         );
 
+        // The boot script, too large for user data: each node fetches it and checks the SHA-256 its user data carries.
+        const boot = new BootArtifacts(`${name}-boot`, { bootScript: bootScriptArtifact(plan.paths.bootstrapScript), kmsKeyArn: key.keyArn }, opt);
+
         const identity = new NodeIdentity(
             `${name}-node-identity`,
             {
                 secretArn: secrets.secretArn,
+                bootArtifactsBucketArn: boot.bucketArn,
+                bootObjectPrefix: boot.readablePrefix,
                 kmsKeyArn: key.keyArn,
                 fileSystemArn: fileSystem.fileSystemArn,
                 accessPointArn: fileSystem.accessPointArn,
@@ -217,18 +225,21 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                         secretArn: secrets.secretArn,
                         region,
                         logGroupName: identity.logGroupName,
+                        bootScript: boot.bootScript,
                         targetGroups: loadBalancer.targetGroups,
                         privateZoneId: network.privateZoneId,
                         // On a replacement, one node at a time; on a first deploy the gate returns at once.
                         previousNodeGate: nodes.length > 0 ? nodes[nodes.length - 1].healthGate : undefined,
                         // What the boot uses and the inputs do not already bring (the file system's mount
-                        // targets come with accessPointId, the log group and profile with their names), and the
-                        // VPC endpoints the boot's AWS calls go through. Never the database: the boot script waits for it.
+                        // targets come with accessPointId, the log group and profile with their names, the boot
+                        // script's object with its key), and the VPC endpoints the boot's AWS calls go through.
+                        // Never the database: the boot script waits for it.
                         bootDependencies: [
                             ...network.privateEgress[node.zoneSlot],
                             ...groups.nodeBootRules,
                             secrets.secretValue,
                             identity.rolePolicy,
+                            ...boot.readyForNodes,
                             ...(endpoints ? [endpoints] : []),
                         ],
                     },

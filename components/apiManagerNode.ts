@@ -41,6 +41,8 @@ export interface ApiManagerNodeArgs {
     readonly region: pulumi.Input<string>;
     /** CloudWatch log group the node ships its boot and server logs to (NodeIdentity creates it). */
     readonly logGroupName: pulumi.Input<string>;
+    /** The boot script's S3 object (BootArtifacts) and its SHA-256: the loader in user data fetches and checks it. */
+    readonly bootScript: { readonly bucket: pulumi.Input<string>; readonly key: pulumi.Input<string>; readonly sha256: string };
     /** Every target group the node serves; one attachment each, and the rolling gate waits for all. */
     readonly targetGroups: readonly NodeTargetGroup[];
     /** The private hosted zone that gets the node's `apim-<n>` A record. */
@@ -54,7 +56,8 @@ export interface ApiManagerNodeArgs {
     /**
      * Resources the boot uses that the instance's inputs do not already refer to (the default route of the
      * node's subnet, the secret's value, the node role's policy, the security-group rules it talks
-     * through). Only those: each one delays the node. Never the database: the boot script waits for it.
+     * through, the boot bucket's policy). Only those: each one delays the node. Never the database: the
+     * boot script waits for it.
      */
     readonly bootDependencies?: readonly pulumi.Resource[];
     /** How long the rolling gate waits for the node to become healthy. Default HEALTH_GATE_TIMEOUT_SECONDS. */
@@ -79,9 +82,16 @@ export class ApiManagerNode extends pulumi.ComponentResource {
         const { config, plan, node } = args;
 
         const userDataBase64 = pulumi
-            .all([args.fileSystemId, args.accessPointId, args.secretArn, args.region, args.logGroupName])
-            .apply(([fileSystemId, accessPointId, secretArn, region, logGroupName]) =>
-                renderNodeUserData(config, plan, node, { fileSystemId, accessPointId, secretArn, region, logGroupName }).userDataBase64,
+            .all([args.fileSystemId, args.accessPointId, args.secretArn, args.region, args.logGroupName, args.bootScript.bucket, args.bootScript.key])
+            .apply(([fileSystemId, accessPointId, secretArn, region, logGroupName, bucket, key]) =>
+                renderNodeUserData(config, plan, node, {
+                    fileSystemId,
+                    accessPointId,
+                    secretArn,
+                    region,
+                    logGroupName,
+                    bootScript: { bucket, key, sha256: args.bootScript.sha256 },
+                }).userDataBase64,
             );
 
         const instance = new aws.ec2.Instance(
@@ -123,12 +133,6 @@ export class ApiManagerNode extends pulumi.ComponentResource {
                 ),
         );
 
-        new aws.route53.Record(
-            `${name}-dns`,
-            { zoneId: args.privateZoneId, name: node.hostName, type: "A", ttl: 30, records: [instance.privateIp] },
-            { parent: this },
-        );
-
         // Runs on the operator's machine during `pulumi up` (not in preview); needs the AWS CLI.
         this.healthGate = new command.local.Command(
             `${name}-healthy`,
@@ -146,6 +150,15 @@ export class ApiManagerNode extends pulumi.ComponentResource {
                 triggers: [instance.id],
             },
             { parent: this, dependsOn: attachments },
+        );
+
+        // The peer sends its events to this name, so it moves to a new instance only once that instance
+        // serves: during a roll the old instance, still serving, keeps hearing them. On a first deploy the
+        // gate returns at once, so this waits for nothing.
+        new aws.route53.Record(
+            `${name}-dns`,
+            { zoneId: args.privateZoneId, name: node.hostName, type: "A", ttl: 30, records: [instance.privateIp] },
+            { parent: this, dependsOn: [this.healthGate] },
         );
 
         this.instanceId = instance.id;

@@ -11,7 +11,10 @@ export interface NodeIdentityArgs {
     /** The shared artifact file system and the access point the nodes must mount it through. */
     readonly fileSystemArn: pulumi.Input<string>;
     readonly accessPointArn: pulumi.Input<string>;
-    /** Region of the secret (for the kms:ViaService condition). */
+    /** The boot artifacts bucket and the prefix of the boot scripts in it: the nodes may read only those objects. */
+    readonly bootArtifactsBucketArn: pulumi.Input<string>;
+    readonly bootObjectPrefix: string;
+    /** Region of the secret and the bucket (for the kms:ViaService conditions). */
     readonly region: pulumi.Input<string>;
     /** Name of the nodes' CloudWatch log group, created here (lib/aws/nodeLogGroup.ts names it per stack). */
     readonly logGroupName: string;
@@ -21,8 +24,8 @@ export interface NodeIdentityArgs {
 
 /**
  * What the nodes are allowed to do: Session Manager (the AWS-managed SSM policy, so no SSH is ever
- * opened), read the stack secret, mount the shared file system through its access point, write their logs
- * and publish their metrics.
+ * opened), read the stack secret and their boot script, mount the shared file system through its access
+ * point, write their logs and publish their metrics.
  */
 export class NodeIdentity extends pulumi.ComponentResource {
     readonly roleName: pulumi.Output<string>;
@@ -30,7 +33,7 @@ export class NodeIdentity extends pulumi.ComponentResource {
     readonly instanceProfileName: pulumi.Output<string>;
     readonly logGroupName: pulumi.Output<string>;
     readonly logGroupArn: pulumi.Output<string>;
-    /** The role's own policy (secret, file system, logs): a node starting before it exists cannot read its secret. */
+    /** The role's own policy (secret, boot script, file system, logs): a node starting before it exists cannot fetch its boot script. */
     readonly rolePolicy: pulumi.Resource;
 
     constructor(name: string, args: NodeIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -59,8 +62,8 @@ export class NodeIdentity extends pulumi.ComponentResource {
             {
                 role: role.id,
                 policy: pulumi
-                    .all([args.secretArn, args.kmsKeyArn, args.fileSystemArn, args.accessPointArn, logGroup.arn, args.region])
-                    .apply(([secretArn, kmsKeyArn, fileSystemArn, accessPointArn, logGroupArn, region]) =>
+                    .all([args.secretArn, args.kmsKeyArn, args.fileSystemArn, args.accessPointArn, logGroup.arn, args.region, args.bootArtifactsBucketArn])
+                    .apply(([secretArn, kmsKeyArn, fileSystemArn, accessPointArn, logGroupArn, region, bootArtifactsBucketArn]) =>
                         JSON.stringify(
                             nodeRolePolicy({
                                 secretArn,
@@ -70,6 +73,8 @@ export class NodeIdentity extends pulumi.ComponentResource {
                                 logGroupArn,
                                 region,
                                 metricsNamespace: nodeMetricsNamespace(args.logGroupName),
+                                bootArtifactsBucketArn,
+                                bootObjectPrefix: args.bootObjectPrefix,
                             }),
                         ),
                     ),

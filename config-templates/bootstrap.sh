@@ -23,7 +23,7 @@ VAULT_PASSWORD=$CONF/vault-password
 SHARE=/mnt/wso2am-share
 UNIT=/etc/systemd/system/wso2am.service
 declare -A SECRET=()
-STEP=init SECRET_JSON="" CHANGED=0 TMP="" WORK="" SQL_IN="" SQL_OUT="" REPLY="" KEYTOOL=""
+STEP=init SECRET_JSON="" CHANGED=0 TMP="" WORK="" SQL_IN="" SQL_OUT="" REPLY="" KEYTOOL="" WHY=""
 
 log() {
   TZ=UTC0 printf '%(%Y-%m-%dT%H:%M:%SZ)T wso2am-bootstrap [%s] %s\n' -1 "$STEP" "$*" >&2
@@ -41,13 +41,14 @@ trap 'on_err $LINENO "$BASH_COMMAND"' ERR
 private() { (umask 077 && cat >"$1"); }
 cleanup() { rm -rf "${TMP:-/nonexistent}" "${WORK:-/nonexistent}"; }
 
-retry() { # ATTEMPTS DELAY CMD...
-  local i
+retry() { # ATTEMPTS DELAY CMD...: the delay doubles up to 60s; CMD may set WHY
+  local i d=$2
   for ((i = 1; ; i++)); do
-    "${@:3}" && return 0
+    WHY="" && "${@:3}" && return 0
     ((i < $1)) || return 1
-    log "$3 failed (attempt $i of $1); retrying in $2s"
-    sleep "$2"
+    log "${WHY:-$3 failed} (attempt $i of $1); retrying in ${d}s"
+    sleep "$d"
+    d=$((d < 30 ? d * 2 : 60))
   done
 }
 
@@ -70,11 +71,17 @@ load_env() {
   done
 }
 
-fetch_secret() { SECRET_JSON=$(aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" --region "$AWS_REGION" --query SecretString --output text); }
+fetch_secret() { # the CLI's error holds no secret value
+  SECRET_JSON=$(aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" --region "$AWS_REGION" --query SecretString --output text 2>"$TMP/err") && return 0
+  read -r -d '' WHY <"$TMP/err" || :
+  WHY="aws secretsmanager get-secret-value: ${WHY//$'\n'/ }"
+  return 1
+}
 load_secret() {
   [[ -z $SECRET_JSON ]] || return 0
   command -v jq >/dev/null || retry 3 10 dnf -y -q install jq || die "cannot install jq"
-  retry 6 10 fetch_secret || die "cannot read secret $SECRET_ARN"
+  # IAM may refuse a new role for minutes: 9 tries over 315s
+  retry 9 5 fetch_secret || die "cannot read secret $SECRET_ARN: $WHY"
   local k v
   # every string value at once, NUL-separated (bash cannot hold a NUL: such a value counts as missing)
   while IFS= read -r -d '' k && IFS= read -r -d '' v; do
@@ -131,7 +138,8 @@ step_secrets() {
 }
 
 step_packages() {
-  local p=("$JAVA_PACKAGE" amazon-efs-utils jq mariadb105 unzip amazon-cloudwatch-agent)
+  # mariadb-connector-c: the client's caching_sha2_password plugin, MySQL 8.4's default login
+  local p=("$JAVA_PACKAGE" amazon-efs-utils jq mariadb105 mariadb-connector-c unzip amazon-cloudwatch-agent)
   if rpm -q --quiet "${p[@]}"; then
     log "packages already installed"
   else
@@ -143,12 +151,12 @@ step_packages() {
   # the EFS access point writes as this uid/gid: both nodes must use it
   [[ $(id -u "$APIM_USER"):$(id -g "$APIM_USER") == "$APIM_UID:$APIM_GID" ]] ||
     die "user $APIM_USER exists with a uid:gid other than $APIM_UID:$APIM_GID"
-  ship_logs
 }
 
 # this boot's log and the server's logs to CloudWatch; a node that cannot ship logs still boots
 ship_logs() {
   [[ -f $ROOT$CW_CONFIG ]] || return 0
+  command -v amazon-cloudwatch-agent-ctl >/dev/null || retry 3 15 dnf -y -q install amazon-cloudwatch-agent || :
   amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c "file:$ROOT$CW_CONFIG" >/dev/null 2>&1 ||
     log "warning: the CloudWatch agent did not start; logs stay on the node"
 }
@@ -333,6 +341,8 @@ sql_str() { local v=${1//\\/\\\\}; printf '%s' "${v//\'/\\\'}"; }
 wait_for_db() { # until DB_HOST resolves and answers over TLS
   local deadline=$((SECONDS + DB_WAIT_SECONDS)) out
   until out=$(mysql_admin -NBe "SHOW SESSION STATUS LIKE 'Ssl_cipher'" 2>&1) && [[ ${out#Ssl_cipher} =~ [^[:space:]] ]]; do
+    # no wait brings a missing client plugin
+    [[ ! $out =~ (could\ not|cannot)\ be\ loaded ]] || die "the MariaDB client lacks the caching_sha2_password plugin MySQL 8.4 authenticates with by default (package mariadb-connector-c): $out"
     out="no TLS connection to $DB_HOST:$DB_PORT: ${out:-no cipher}"
     ((SECONDS < deadline)) || die "database not ready after ${DB_WAIT_SECONDS}s (DB_WAIT_SECONDS): $out"
     log "waiting: $out"
@@ -411,9 +421,10 @@ step_database() {
     "ALTER USER '$DB_USER'@'%' IDENTIFIED BY '$q' REQUIRE SSL;" \
     "GRANT ALL PRIVILEGES ON \`$APIM_DB_NAME\`.* TO '$DB_USER'@'%';" \
     "GRANT ALL PRIVILEGES ON \`$SHARED_DB_NAME\`.* TO '$DB_USER'@'%';" | mysql_admin --batch 2>&1 >/dev/null); then
-    # the client echoes the failing statement, password included
-    err=${err//"$q"/***} err=${err//"$dpw"/***}
-    die "cannot set up user $DB_USER: ${err//"$mpw"/***}"
+    # the client echoes the failing statement, password included; the gate shows one line: the ERROR one
+    err=${err//"$q"/***} err=${err//"$dpw"/***} err=${err//"$mpw"/***}
+    [[ $err =~ ERROR[^$'\n']* ]] && err=${BASH_REMATCH[0]}
+    die "cannot set up user $DB_USER: ${err//$'\n'/ }"
   fi
   log "database user $DB_USER ready"
   run_schema_scripts
@@ -458,6 +469,8 @@ main() {
   # boot-only secrets sit here briefly (mktemp makes it 0700)
   TMP=$(mktemp -d)
   trap cleanup EXIT
+  # before the first AWS call: CloudWatch gets its failures too
+  ship_logs
   for s in "${ALL_STEPS[@]}"; do
     [[ $want == *" $s "* ]] || continue
     STEP=$s

@@ -7,9 +7,12 @@
 #                      node's instance is healthy in every group, so the next node is replaced only then.
 #   GATE_MODE=all      the cluster's last gate: waits until every instance is healthy in every group.
 #
-# While it waits it reads each pending instance's boot log in CloudWatch Logs and stops at once when the
-# boot script's last line there is a FAILED line (the script exits on failure, so nothing more will come).
-# On failure it names each target group, the instance's last state there, and the boot log's FAILED line.
+# While it waits it reads each pending instance's boot log in CloudWatch Logs, then its console output
+# (which has the boot script's lines even when no agent ships them, e.g. a boot that failed before
+# the agent started), and stops at once when the boot script's last line in either is a FAILED line
+# (the script exits on failure, so nothing more will come). Neither read is needed: a source that
+# cannot be read is skipped. On failure it names each target group, the instance's last state there,
+# and the FAILED line with the source it came from.
 #
 # Environment: AWS_REGION, INSTANCE_IDS and TARGET_GROUP_ARNS (space-separated), GATE_MODE (default all),
 #   LOG_GROUP_NAME and BOOT_LOG_STREAMS (optional: one stream per instance, in the same order),
@@ -44,6 +47,8 @@ deadline=$((SECONDS + TIMEOUT_SECONDS))
 declare -A state=()         # "<group>|<instance>" -> "<state> <reason>", as last read
 declare -A read_error=()    # group -> the AWS CLI's last error, while it keeps failing
 declare -A boot_failure=()  # instance -> last FAILED line of its boot log
+declare -A boot_source=()   # instance -> where that line was read: logs or console
+declare -A console_error=() # instance -> the AWS CLI's last error reading its console, while it keeps failing
 others_healthy=0            # targets of other instances healthy in the last complete read
 
 short() { echo "${1##*:targetgroup/}"; }
@@ -83,19 +88,55 @@ read_groups() {
     return "${complete}"
 }
 
-# Sets boot_failure[instance] from its boot log; returns 0 when the boot script's last line is a FAILED line.
+# verdict INSTANCE SOURCE TEXT: keeps the last FAILED line of the boot script's lines in TEXT, and
+# returns 0 when the last of those lines is one. A boot-script line is "<UTC time> wso2am-bootstrap
+# [<step>] <message>", taken from wherever it starts: the console prefixes cloud-init's lines with the
+# kernel's time and "cloud-init[<pid>]: ", ends them with CR, and mixes in other programs' lines.
+verdict() {
+    local lines failed
+    lines="$(grep -oE '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z wso2am-bootstrap \[[^]]*\] .*' <<<"${3//$'\r'/}" || true)"
+    [[ -n ${lines} ]] || return 1
+    failed="$(grep -F 'FAILED:' <<<"${lines}" | tail -n 1 || true)"
+    if [[ -n ${failed} ]]; then
+        boot_failure[$1]="${failed}"
+        boot_source[$1]="$2"
+    fi
+    [[ ${lines##*$'\n'} == *FAILED:* ]]
+}
+
+# Returns 0 when the boot log in CloudWatch Logs ends with a FAILED line.
 boot_failed() {
-    local instance="$1" stream="$2" lines last
+    local instance="$1" stream="$2" lines
     [[ -n ${LOG_GROUP_NAME} ]] || return 1
     # Advisory only: a log that cannot be read (not shipped yet, no permission) is no verdict.
     lines="$(aws logs filter-log-events --region "${AWS_REGION}" --log-group-name "${LOG_GROUP_NAME}" \
         --log-stream-name-prefix "${stream}" --filter-pattern '"wso2am-bootstrap"' \
         --query 'events[].[message]' --output text 2>/dev/null)" || return 1
-    lines="$(grep -v '^None$' <<<"${lines}" || true)"
-    [[ -n ${lines} ]] || return 1
-    boot_failure[${instance}]="$(grep -F 'FAILED:' <<<"${lines}" | tail -n 1 || true)"
-    last="$(tail -n 1 <<<"${lines}")"
-    [[ ${last} == *FAILED:* ]]
+    verdict "${instance}" logs "${lines}"
+}
+
+# Returns 0 when the console output ends with a FAILED line of the boot script (cloud-init copies the
+# script's output there). --latest: the output as of now on Nitro instances, not a snapshot from boot.
+console_failed() {
+    local instance="$1" output
+    # Advisory too: no permission or throttled is no verdict; the first failure is shown once.
+    if ! output="$(aws ec2 get-console-output --region "${AWS_REGION}" --instance-id "${instance}" --latest \
+        --query Output --output text 2>&1)"; then
+        [[ -n ${console_error[${instance}]:-} ]] || echo "  ${instance}: cannot read its console output (will retry; ec2:GetConsoleOutput): $(one_line "${output}")"
+        console_error[${instance}]="$(one_line "${output}")"
+        return 1
+    fi
+    unset "console_error[${instance}]"
+    verdict "${instance}" console "${output}"
+}
+
+# Where a FAILED line was read, for the report.
+source_of() {
+    if [[ ${boot_source[$1]} == console ]]; then
+        echo "console output, aws ec2 get-console-output --instance-id $1 --latest"
+    else
+        echo "${LOG_GROUP_NAME} $2"
+    fi
 }
 
 report() {
@@ -116,9 +157,12 @@ report() {
         done
         ((unhealthy)) || continue
         if [[ -n ${boot_failure[${instance}]:-} ]]; then
-            echo "${ME}: boot log of ${instance} (${LOG_GROUP_NAME} ${streams[${i}]}): ${boot_failure[${instance}]}" >&2
-        elif [[ -n ${LOG_GROUP_NAME} ]]; then
-            echo "${ME}: boot log of ${instance}: CloudWatch Logs group ${LOG_GROUP_NAME}, stream ${streams[${i}]}" >&2
+            echo "${ME}: boot log of ${instance} ($(source_of "${instance}" "${streams[${i}]:-}")): ${boot_failure[${instance}]}" >&2
+        else
+            if [[ -n ${LOG_GROUP_NAME} ]]; then
+                echo "${ME}: boot log of ${instance}: CloudWatch Logs group ${LOG_GROUP_NAME}, stream ${streams[${i}]}" >&2
+            fi
+            echo "${ME}: console output of ${instance}: aws ec2 get-console-output --instance-id ${instance} --latest --output text" >&2
         fi
         echo "${ME}: on the node: aws ssm start-session --target ${instance}, then journalctl -t wso2am-bootstrap -u wso2am" >&2
     done
@@ -159,8 +203,10 @@ while true; do
     for i in "${!instances[@]}"; do
         instance="${instances[${i}]}"
         [[ " ${pending[*]} " == *" ${instance} "* ]] || continue
-        if boot_failed "${instance}" "${streams[${i}]:-}"; then
-            report "the boot of ${instance} failed, so it will not become healthy"
+        if boot_failed "${instance}" "${streams[${i}]:-}" || console_failed "${instance}"; then
+            where="its boot log in CloudWatch Logs"
+            [[ ${boot_source[${instance}]} != console ]] || where="its console output"
+            report "the boot of ${instance} failed (a FAILED line ends ${where}), so it will not become healthy"
         fi
     done
     ((SECONDS < deadline)) || report "not every instance is healthy after ${TIMEOUT_SECONDS}s"

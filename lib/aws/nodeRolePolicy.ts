@@ -1,7 +1,8 @@
 /**
- * The nodes' own IAM permissions, beyond the AWS-managed SSM policy: read this stack's one secret, mount
- * this stack's file system through its access point, write to this stack's node log group and metrics
- * namespace. Nothing else, and no wildcard action; the one wildcard resource is PutMetricData's (below).
+ * The nodes' own IAM permissions, beyond the AWS-managed SSM policy: read this stack's one secret and its
+ * boot scripts, mount this stack's file system through its access point, write to this stack's node log
+ * group and metrics namespace. Nothing else, and no wildcard action; the one wildcard resource is
+ * PutMetricData's (below).
  */
 
 export interface NodeRolePolicyArns {
@@ -13,6 +14,9 @@ export interface NodeRolePolicyArns {
     readonly region: string;
     /** CloudWatch namespace of the nodes' agent metrics (lib/node/logShipping.ts nodeMetricsNamespace). */
     readonly metricsNamespace: string;
+    /** The boot artifacts bucket and the key prefix the boot scripts live under (lib/node/bootScript.ts). */
+    readonly bootArtifactsBucketArn: string;
+    readonly bootObjectPrefix: string;
 }
 
 export interface PolicyStatement {
@@ -42,6 +46,16 @@ export function nodeRolePolicy(arns: NodeRolePolicyArns): PolicyDocument {
                 Resource: [arns.kmsKeyArn],
                 // Only on behalf of Secrets Manager: the key is not usable directly.
                 Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${arns.region}.amazonaws.com` } },
+            },
+            // The boot loader's download: the objects under the prefix only, not the bucket's listing.
+            { Sid: "ReadBootScripts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${arns.bootArtifactsBucketArn}/${arns.bootObjectPrefix}*`] },
+            {
+                Sid: "DecryptBootScripts",
+                Effect: "Allow",
+                Action: ["kms:Decrypt"],
+                Resource: [arns.kmsKeyArn],
+                // Only on behalf of S3, for the objects it serves under the stack key.
+                Condition: { StringEquals: { "kms:ViaService": `s3.${arns.region}.amazonaws.com` } },
             },
             {
                 Sid: "MountSharedArtifactsThroughAccessPoint",

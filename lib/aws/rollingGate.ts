@@ -17,7 +17,8 @@ export const HEALTH_GATE_COMMAND = "bash scripts/wait-for-healthy-targets.sh";
 /**
  * Long enough for a first deployment, where nodes wait for RDS to be created (the boot script allows it
  * 40 minutes), install, seed the databases and start; a replacement usually takes 5-10 minutes. A boot
- * that fails ends the wait earlier, through the FAILED line of its boot log.
+ * that fails ends the wait earlier, through the FAILED line of its boot log in CloudWatch Logs or of its
+ * console output (which the gate reads by INSTANCE_IDS and AWS_REGION, so it needs no other input).
  */
 export const HEALTH_GATE_TIMEOUT_SECONDS = 3600;
 

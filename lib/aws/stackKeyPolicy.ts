@@ -3,9 +3,10 @@
  * hands every cryptographic use to IAM) so that the key itself says who may use it (CKV2_AWS_64):
  * - this account administers the key, without any cryptographic use of its own;
  * - this account's principals use it only through the services that store the stack's data with it
- *   (Secrets Manager, RDS including Performance Insights, EFS, EC2 for the nodes' root volumes). Those services act with the caller's
+ *   (Secrets Manager, RDS including Performance Insights, EFS, EC2 for the nodes' root volumes, S3 for the
+ *   boot artifacts). Those services act with the caller's
  *   credentials and grants, so the condition names the service (kms:ViaService) and the account
- *   (kms:CallerAccount); the caller's IAM policy must allow it too (the node role: Secrets Manager only);
+ *   (kms:CallerAccount); the caller's IAM policy must allow it too (the node role: decrypt through Secrets Manager and S3 only);
  * - CloudWatch Logs encrypts only this stack's log groups: its service principal, with the log group ARN
  *   it puts into the encryption context matched against the stack's log group names;
  * - with alarms on, CloudWatch (alarms of this account only) may make and read data keys, or SNS drops every
@@ -36,8 +37,8 @@ export interface KeyPolicyDocument {
     readonly Statement: readonly KeyPolicyStatement[];
 }
 
-/** Services that keep the stack's data under the key on behalf of a caller in this account (ec2: the nodes' root volumes; sns: the alarm topic). */
-export const KEY_USING_SERVICES = ["secretsmanager", "rds", "elasticfilesystem", "ec2", "sns"] as const;
+/** Services that keep the stack's data under the key on behalf of a caller in this account (ec2: the nodes' root volumes; sns: the alarm topic; s3: the boot artifacts). */
+export const KEY_USING_SERVICES = ["secretsmanager", "rds", "elasticfilesystem", "ec2", "sns", "s3"] as const;
 
 /** Managing the key (policy, rotation, tags, deletion) but no encrypt or decrypt: AWS's key-administrator set. */
 export const KEY_ADMINISTRATION_ACTIONS = [
@@ -46,7 +47,7 @@ export const KEY_ADMINISTRATION_ACTIONS = [
     "kms:RotateKeyOnDemand",
 ] as const;
 
-/** What Secrets Manager, RDS and EFS need: data keys, decryption, and grants for their own background work. */
+/** What Secrets Manager, RDS, EFS and S3 need: data keys, decryption, and grants for their own background work. */
 export const SERVICE_USE_ACTIONS = [
     "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:ListGrants", "kms:DescribeKey",
 ] as const;

@@ -1,5 +1,6 @@
 import { StackConfig } from "../config/stackConfig";
 import { ClusterPlan, NodePlan } from "../plan/clusterPlan";
+import type { BootScriptLocation } from "./bootScript";
 
 /** Cloud-generated ids a node needs at boot; the only inputs of a node that come from other resources. */
 export interface NodeCloudFacts {
@@ -9,6 +10,8 @@ export interface NodeCloudFacts {
     readonly region: string;
     /** CloudWatch log group the node ships its boot and server logs to. */
     readonly logGroupName: string;
+    /** The S3 object the boot loader fetches the boot script from, and its SHA-256. */
+    readonly bootScript: BootScriptLocation;
 }
 
 /** The non-secret parameters of the boot script (config-templates/bootstrap.sh), in order. */
@@ -50,6 +53,20 @@ export function nodeEnvironment(config: StackConfig, plan: ClusterPlan, node: No
     ];
 }
 
+/**
+ * The boot loader's parameters (config-templates/boot-loader.sh): where the boot script is, what it must
+ * hash to, where it goes. Its own file: node.env is the boot script's contract and the server's environment.
+ */
+export function bootLoaderEnvironment(plan: ClusterPlan, facts: NodeCloudFacts): [string, string][] {
+    return [
+        ["BOOT_SCRIPT_BUCKET", facts.bootScript.bucket],
+        ["BOOT_SCRIPT_KEY", facts.bootScript.key],
+        ["BOOT_SCRIPT_SHA256", facts.bootScript.sha256],
+        ["BOOT_SCRIPT_PATH", plan.paths.bootstrapScript],
+        ["AWS_REGION", facts.region],
+    ];
+}
+
 /** Characters that would change meaning in bash `source` or a systemd EnvironmentFile. */
 const UNSAFE = /["\\$`\n\r]/;
 
@@ -59,4 +76,14 @@ export function renderNodeEnvFile(entries: [string, string][]): string {
     if (unsafe.length > 0) throw new Error(`node environment values must not contain quotes, backslashes, $ or backticks: ${unsafe.join(", ")}`);
     return "# Rendered by the wso2-apim-ha Pulumi program. Non-secret: secrets come from Secrets Manager at boot.\n" +
         entries.map(([key, value]) => `${key}="${value}"`).join("\n") + "\n";
+}
+
+/** The `KEY="value"` lines of an env file renderNodeEnvFile wrote, as the boot scripts read them (comments skipped). */
+export function parseNodeEnvFile(text: string): Record<string, string> {
+    const entries: Record<string, string> = {};
+    for (const line of text.split("\n")) {
+        const m = /^([A-Z][A-Z0-9_]*)="([^"]*)"$/.exec(line);
+        if (m) entries[m[1]] = m[2];
+    }
+    return entries;
 }

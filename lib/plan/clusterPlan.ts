@@ -40,7 +40,11 @@ export interface ClusterPlan {
         readonly configDir: string;
         readonly nodeEnvFile: string;
         readonly deploymentToml: string;
+        /** Where the boot script is installed and run from (the loader fetches it from S3 to here). */
         readonly bootstrapScript: string;
+        /** The boot loader cloud-init writes and runs, and its env file. */
+        readonly bootLoader: string;
+        readonly bootLoaderEnvFile: string;
         readonly systemdUnit: string;
     };
     readonly keystore: { readonly file: string; readonly alias: string; readonly truststoreFile: string };
@@ -91,6 +95,8 @@ export function planCluster(config: StackConfig): ClusterPlan {
             nodeEnvFile: `${configDir}/node.env`,
             deploymentToml: `${configDir}/deployment.toml`,
             bootstrapScript: "/usr/local/sbin/wso2am-bootstrap",
+            bootLoader: "/usr/local/sbin/wso2am-boot-loader",
+            bootLoaderEnvFile: `${configDir}/boot-loader.env`,
             systemdUnit: "/etc/systemd/system/wso2am.service",
         },
         keystore: { file: "apim-keystore.p12", alias: "apim", truststoreFile: "apim-truststore.p12" },

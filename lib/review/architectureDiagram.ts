@@ -5,8 +5,8 @@ import { RESOURCE_TYPES } from "./resourceTypes";
 /**
  * The architecture picture of a render, read off the recorded resources (never drawn by hand): the
  * public and private subnets per zone, the load balancer's host names and listener ports → target
- * groups → node ports, the nodes, database, file share and secret, and every port a security-group
- * rule opens between them (dotted). Resources refer to one another by id and ARN, as in AWS.
+ * groups → node ports, the nodes, database, file share, secret and boot bucket, and every port a
+ * security-group rule opens between them (dotted). Resources refer to one another by id and ARN, as in AWS.
  */
 
 const T = RESOURCE_TYPES;
@@ -67,13 +67,18 @@ export function architectureFlowchart(resources: readonly RenderedResource[]): F
         ],
     };
 
-    // Regional services the nodes reach through AWS APIs.
+    // Regional services the nodes reach through AWS APIs: the secret, and the bucket the boot script comes from.
     const services: FlowItem[] = of(T.secret).map((s) => ({
         kind: "node",
         id: nodeId(s),
         label: `Secrets Manager secret${byArn.get(String(s.inputs.kmsKeyId))?.type === T.kmsKey ? "\nits own KMS key" : ""}`,
         shape: "rounded",
     }));
+    for (const bucket of bootBuckets(resources)) {
+        const objectKeys = of(T.bucketObject).filter((o) => o.inputs.bucket === bucketName(bucket)).map((o) => String(o.inputs.kmsKeyId ?? ""));
+        const ownKey = objectKeys.length > 0 && objectKeys.every((k) => byArn.get(k)?.type === T.kmsKey);
+        services.push({ kind: "node", id: nodeId(bucket), label: `S3 bucket, boot script${ownKey ? "\nits own KMS key" : ""}`, shape: "rounded" });
+    }
 
     // Routing: host name and listener port → target group → node port.
     const targetGroups = of(T.targetGroup);
@@ -233,7 +238,16 @@ function permissionEdges(
     }
 
     // Identity: the nodes' role may read the secret.
-    const reads = secretReaders(resources, byId, nodeId);
+    const reads = iamReaders(resources, byId, nodeId, [
+        ...of(T.secret).map((secret) => ({
+            target: secret,
+            grants: (s: any) => [s.Action].flat().includes("secretsmanager:GetSecretValue") && [s.Resource].flat().includes(String(secret.outputs?.arn ?? "")),
+        })),
+        ...bootBuckets(resources).map((bucket) => ({
+            target: bucket,
+            grants: (s: any) => [s.Action].flat().includes("s3:GetObject") && [s.Resource].flat().some((r: unknown) => String(r).startsWith(`${bucket.outputs?.arn}/`)),
+        })),
+    ]);
 
     const edges: FlowEdge[] = [];
     const done = new Set<string>();
@@ -250,12 +264,16 @@ function permissionEdges(
     return [...edges, ...reads.map(([from, to]) => ({ from, to, label: "reads (IAM)", dotted: true }))];
 }
 
-/** Instance → secret pairs where the instance's role may call GetSecretValue on the secret. */
-function secretReaders(resources: readonly RenderedResource[], byId: ReadonlyMap<string, RenderedResource>, nodeId: (r: RenderedResource) => string): [string, string][] {
+/** Instance → resource pairs where the instance's role may read the resource (its statement satisfies `grants`). */
+function iamReaders(
+    resources: readonly RenderedResource[],
+    byId: ReadonlyMap<string, RenderedResource>,
+    nodeId: (r: RenderedResource) => string,
+    readable: readonly { readonly target: RenderedResource; readonly grants: (statement: any) => boolean }[],
+): [string, string][] {
     const of = (type: string) => resources.filter((r) => r.type === type);
     const pairs: [string, string][] = [];
-    for (const secret of of(T.secret)) {
-        const arn = String(secret.outputs?.arn ?? "");
+    for (const { target, grants } of readable) {
         for (const policy of of(T.rolePolicy)) {
             let document: { Statement?: any[] };
             try {
@@ -263,17 +281,22 @@ function secretReaders(resources: readonly RenderedResource[], byId: ReadonlyMap
             } catch {
                 continue;
             }
-            const grants = (document.Statement ?? []).some(
-                (s) => s.Effect === "Allow" && [s.Action].flat().includes("secretsmanager:GetSecretValue") && [s.Resource].flat().includes(arn),
-            );
-            if (!grants) continue;
+            if (!(document.Statement ?? []).some((s) => s.Effect === "Allow" && grants(s))) continue;
             const role = byId.get(String(policy.inputs.role));
             const roleName = role?.outputs?.name ?? role?.name;
             const profiles = of(T.instanceProfile).filter((p) => p.inputs.role === roleName).map((p) => p.outputs?.name ?? p.name);
-            for (const instance of of(T.instance).filter((i) => profiles.includes(i.inputs.iamInstanceProfile))) pairs.push([nodeId(instance), nodeId(secret)]);
+            for (const instance of of(T.instance).filter((i) => profiles.includes(i.inputs.iamInstanceProfile))) pairs.push([nodeId(instance), nodeId(target)]);
         }
     }
     return pairs;
+}
+
+const bucketName = (bucket: RenderedResource): string => String(bucket.outputs?.bucket ?? bucket.inputs.bucket ?? "");
+
+/** Buckets the stack uploads objects to (the boot script's): the ones AWS services fill (access logs) are not drawn. */
+function bootBuckets(resources: readonly RenderedResource[]): RenderedResource[] {
+    const filled = new Set(resources.filter((r) => r.type === T.bucketObject).map((o) => String(o.inputs.bucket)));
+    return resources.filter((r) => (T.buckets as readonly string[]).includes(r.type) && filled.has(bucketName(r)));
 }
 
 function unique<T>(values: readonly T[]): T[] {

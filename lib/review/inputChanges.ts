@@ -9,8 +9,8 @@ import { isSecretWrapper } from "./renderedResource";
 export const SECRET_MASK = "[secret]";
 /** Every secret the offline mocks generate starts with this (see lib/offline/offlineMocks.ts). */
 const OFFLINE_SECRET_TEXT = "offline-secret-";
-/** Inputs whose change is shown through the node files rather than as a value. */
-const SHOWN_AS_FILES = new Set(["userDataBase64", "userData"]);
+/** Inputs whose change is shown through the node files rather than as a value (`content`: the boot script's S3 object, rendered as each node's wso2am-bootstrap). */
+const SHOWN_AS_FILES = new Set(["userDataBase64", "userData", "content"]);
 const MAX_VALUE_CHARS = 120;
 
 export interface InputChange {

@@ -30,4 +30,5 @@ export const RESOURCE_TYPES = {
     role: "aws:iam/role:Role",
     instanceProfile: "aws:iam/instanceProfile:InstanceProfile",
     buckets: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
+    bucketObject: "aws:s3/bucketObjectv2:BucketObjectv2",
 } as const;

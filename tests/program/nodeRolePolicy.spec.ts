@@ -8,6 +8,8 @@ const arns = {
     logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:/wso2-apim-ha/dev/nodes:*",
     region: "eu-west-1",
     metricsNamespace: "wso2-apim-ha/dev/nodes",
+    bootArtifactsBucketArn: "arn:aws:s3:::wso2-boot-bucket-5f0c1e2a",
+    bootObjectPrefix: "boot/",
 };
 const policy = nodeRolePolicy(arns);
 const statementWith = (action: string) => policy.Statement.find((s) => s.Action.includes(action))!;
@@ -29,11 +31,18 @@ it("publishes metrics only into the stack's own namespace, and nothing else unde
     });
 });
 
-it("decrypts with the stack key only on behalf of Secrets Manager in the stack's region", () => {
-    expect(statementWith("kms:Decrypt")).toMatchObject({
-        Resource: [arns.kmsKeyArn],
-        Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
-    });
+it("decrypts with the stack key only on behalf of Secrets Manager and S3 in the stack's region", () => {
+    const decrypts = policy.Statement.filter((s) => s.Action.includes("kms:Decrypt"));
+    for (const s of decrypts) expect(s).toMatchObject({ Action: ["kms:Decrypt"], Resource: [arns.kmsKeyArn] });
+    expect(decrypts.map((s) => s.Condition)).toEqual([
+        { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+        { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+    ]);
+});
+
+it("reads only the boot scripts' objects: no other key of the bucket, no listing, no writing", () => {
+    const reads = policy.Statement.filter((s) => s.Action.some((a) => a.startsWith("s3:")));
+    expect(reads).toEqual([{ Sid: "ReadBootScripts", Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::wso2-boot-bucket-5f0c1e2a/boot/*"] }]);
 });
 
 it("mounts the file system only through the access point", () => {

@@ -20,6 +20,7 @@ export const T = {
     snsTopic: "aws:sns/topic:Topic",
     vpcEndpoint: RESOURCE_TYPES.endpoint,
     bucket: RESOURCE_TYPES.buckets[0],
+    bucketEncryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     policy: "aws:iam/policy:Policy",
     certificate: "aws:acm/certificate:Certificate",
 } as const;

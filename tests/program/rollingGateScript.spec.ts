@@ -7,8 +7,8 @@ import { bootLogStreamName } from "../../lib/aws/rollingGate";
 
 /**
  * scripts/wait-for-healthy-targets.sh against a stand-in `aws` on PATH that plays back scripted answers:
- * for each target group (describe-target-health) and each boot log (filter-log-events), the n-th call
- * gets the n-th answer and the last answer repeats.
+ * for each target group (describe-target-health), each boot log (filter-log-events) and each instance's
+ * console (get-console-output), the n-th call gets the n-th answer and the last answer repeats.
  */
 const SCRIPT = path.join(__dirname, "..", "..", "scripts", "wait-for-healthy-targets.sh");
 const PORTAL = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/portal/aaaa";
@@ -32,6 +32,7 @@ for arg in "$@"; do
         key="\${key%%/*}"
         ;;
     --log-stream-name-prefix) key="log-\${arg%%/*}" ;;
+    --instance-id) key="console-\${arg}" ;;
     esac
     prev="\${arg}"
 done
@@ -67,7 +68,7 @@ interface GateRun {
     readonly stdout: string;
     readonly stderr: string;
     readonly seconds: number;
-    /** Calls the script made, by target group (portal, gateway) and boot log (apim-1, …). */
+    /** Calls the script made, by target group (portal, gateway), boot log (apim-1, …) and console (instance id). */
     readonly calls: (key: string) => number;
 }
 
@@ -77,6 +78,8 @@ function gate(args: {
     groups: { portal: GroupAnswer[]; gateway: GroupAnswer[] };
     /** Boot log lines per call, by node name (apim-1 is the first instance). */
     logs?: Record<string, string[][]>;
+    /** Console output per call, by instance id. */
+    consoles?: Record<string, string[]>;
     timeoutSeconds: number;
     pollSeconds?: number;
 }): GateRun {
@@ -90,6 +93,7 @@ function gate(args: {
         write(`group-${group}`, answers.map((a) => ("error" in a ? `ERROR ${a.error}` : a.map((t) => [t[0], t[1], t[2] ?? "None"].join("\t")).join("\n"))));
     }
     for (const [node, answers] of Object.entries(args.logs ?? {})) write(`log-${node}`, answers.map((lines) => lines.join("\n")));
+    for (const [id, answers] of Object.entries(args.consoles ?? {})) write(`console-${id}`, answers);
     const instances = args.instances ?? [NEW];
     const started = Date.now();
     const result = spawnSync("bash", [SCRIPT], {
@@ -110,7 +114,7 @@ function gate(args: {
         },
     });
     const keys = fs.existsSync(path.join(dir, "keys")) ? fs.readFileSync(path.join(dir, "keys"), "utf8").split("\n") : [];
-    const calls = (key: string) => keys.filter((k) => k === `group-${key}` || k === `log-${key}`).length;
+    const calls = (key: string) => keys.filter((k) => k === `group-${key}` || k === `log-${key}` || k === `console-${key}`).length;
     fs.rmSync(dir, { recursive: true, force: true });
     if (result.error) throw result.error;
     return { status: result.status, stdout: result.stdout, stderr: result.stderr, seconds: (Date.now() - started) / 1000, calls };
@@ -286,4 +290,83 @@ it("refuses an unknown mode and a missing AWS CLI with a message", () => {
 it("passes shellcheck, with the stand-in", () => {
     if (!requireTool("shellcheck")) return;
     expect(() => execFileSync("shellcheck", ["--severity=style", SCRIPT, path.join(bin, "aws")], { encoding: "utf8" })).not.toThrow();
+});
+
+/**
+ * The console as `aws ec2 get-console-output --latest --query Output --output text` gives it: the kernel's
+ * and other programs' lines, cloud-init's lines prefixed with the kernel time and "cloud-init[<pid>]: ",
+ * CR LF line ends, and the boot script's lines inside (here a secret read IAM kept refusing).
+ */
+function consoleOutput(bootLines: readonly string[], after: readonly string[] = []): string {
+    return [
+        "[    0.000000] Linux version 6.1.158-180.294.amzn2023.x86_64 (mockbuild@ip-10-0-53-196) (gcc (GCC) 11.5.0) #1 SMP PREEMPT_DYNAMIC",
+        "[    1.912021] systemd[1]: Detected virtualization amazon.",
+        "ci-info: +++++++++++++++++++++++++++++++Net device info+++++++++++++++++++++++++++++++",
+        "[   11.402516] cloud-init[1591]: Cloud-init v. 22.2.2 running 'modules:final' at Sat, 31 Jan 2026 12:00:00 +0000. Up 11.29 seconds.",
+        ...bootLines.map((line, i) => `[   ${(12 + i).toFixed(6)}] cloud-init[1591]: ${line}`),
+        ...after,
+    ].join("\r\n") + "\r\n";
+}
+
+describe("a gate reading the console output", () => {
+    const refused = "aws secretsmanager get-secret-value: An error occurred (AccessDeniedException) when calling the GetSecretValue operation: User: arn:aws:sts::123456789012:assumed-role/wso2-apim-node/i-0new0000000000000 is not authorized to perform: secretsmanager:GetSecretValue";
+    const failed = bootLine("secrets", `FAILED: cannot read secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:apim-AbCdEf: ${refused}`);
+    const cloudInitAfterFailure = [
+        "[  327.114290] cloud-init[1591]: 2026-01-31 12:05:15,120 - cc_scripts_user.py[WARNING]: Failed to run module scripts_user (scripts in /var/lib/cloud/instance/scripts)",
+        "[  327.114515] cloud-init[1591]: 2026-01-31 12:05:15,121 - util.py[WARNING]: Running module scripts_user (<module 'cloudinit.config.cc_scripts_user'>) failed",
+        "[  327.209077] cloud-init[1591]: Cloud-init v. 22.2.2 finished at Sat, 31 Jan 2026 12:05:15 +0000. Datasource DataSourceEc2.  Up 327.20 seconds",
+    ];
+
+    it("stops on a console whose last boot-script line is FAILED, with no CloudWatch log at all, and names the console", () => {
+        const retrying = [bootLine("secrets", "step secrets started"), bootLine("secrets", `${refused} (attempt 1 of 9); retrying in 5s`)];
+        const run = gate({
+            mode: "rolling",
+            groups: both([[[OLD, "healthy"], [NEW, "initial", "Elb.RegistrationInProgress"]]]),
+            consoles: { [NEW]: [consoleOutput(retrying), consoleOutput([...retrying, failed], cloudInitAfterFailure)] },
+            timeoutSeconds: 600,
+            pollSeconds: 0.05,
+        });
+        expect(run.status).toBe(1);
+        expect(run.seconds).toBeLessThan(5);
+        expect(run.stderr).toContain(`the boot of ${NEW} failed (a FAILED line ends its console output)`);
+        // the line as the boot script wrote it: no kernel time, no cloud-init prefix, no CR
+        expect(run.stderr).toContain(`boot log of ${NEW} (console output, aws ec2 get-console-output --instance-id ${NEW} --latest): ${failed}\n`);
+        expect(run.stderr).not.toContain("not every instance is healthy");
+        // read once a poll, after the CloudWatch log, which had nothing
+        expect([run.calls(NEW), run.calls("apim-1")]).toEqual([2, 2]);
+    });
+
+    it("does not stop when the console cannot be read, and says so once", () => {
+        const run = gate({
+            mode: "rolling",
+            groups: both([[[OLD, "healthy"], [NEW, "initial"]], [[OLD, "healthy"], [NEW, "initial"]], [[OLD, "healthy"], [NEW, "healthy"]]]),
+            consoles: {
+                [NEW]: [
+                    "ERROR An error occurred (UnauthorizedOperation) when calling the GetConsoleOutput operation: You are not authorized to perform this operation.",
+                    "ERROR An error occurred (RequestLimitExceeded) when calling the GetConsoleOutput operation (reached max retries: 2): Request limit exceeded.",
+                ],
+            },
+            timeoutSeconds: 60,
+        });
+        expect(run.status).toBe(0);
+        expect(run.stdout).toContain(`${NEW}: healthy in every target group`);
+        expect(run.stdout.match(/cannot read its console output/g)).toEqual(["cannot read its console output"]);
+        expect(run.stdout).toContain(`${NEW}: cannot read its console output (will retry; ec2:GetConsoleOutput): An error occurred (UnauthorizedOperation)`);
+        expect(run.calls(NEW)).toBe(2);
+    });
+
+    it("keeps waiting while the boot script's last line there is not FAILED, whatever else the console says", () => {
+        const progress = [bootLine("secrets", "step secrets done"), bootLine("packages", "step packages started")];
+        // another program's FAILED after the boot script's last line is no verdict on the boot
+        const noise = ["[   40.000000] systemd[1]: [FAILED] Failed to start example.service.", "[   41.000000] example[2001]: FAILED: not this one"];
+        const run = gate({
+            mode: "rolling",
+            groups: both([[[OLD, "healthy"], [NEW, "initial"]], [[OLD, "healthy"], [NEW, "healthy"]]]),
+            consoles: { [NEW]: [consoleOutput(progress, noise)] },
+            timeoutSeconds: 60,
+        });
+        expect(run.stderr).toBe("");
+        expect(run.status).toBe(0);
+        expect(run.calls(NEW)).toBe(1);
+    });
 });

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { planCluster } from "../../lib/plan/clusterPlan";
 import { renderDeploymentToml } from "../../lib/node/deploymentToml";
-import { nodeEnvironment } from "../../lib/node/nodeEnvironment";
+import { bootLoaderEnvironment, nodeEnvironment } from "../../lib/node/nodeEnvironment";
 import { SERVER_SECRET_ENV, BOOT_ONLY_SECRET_KEYS } from "../../lib/plan/secretKeys";
 import { CLOUDWATCH_AGENT_CONFIG_PATH } from "../../lib/node/logShipping";
 import { sampleConfig, sampleFacts } from "../support/sampleConfig";
@@ -23,6 +23,21 @@ function scriptEnvKeys(): string[] {
     if (!m) throw new Error("bootstrap.sh has no KEYS=(...) list");
     return m[1].split(/\s+/).filter(Boolean);
 }
+
+describe("contract between the renderer and the boot loader", () => {
+    const loader = fs.readFileSync(path.join(templates, "boot-loader.sh"), "utf8");
+
+    it("renders exactly the env-file keys the loader requires, and installs the script where the boot script lives", () => {
+        const m = /^KEYS=\(([^)]*)\)/m.exec(loader);
+        expect(m).not.toBeNull();
+        const rendered = bootLoaderEnvironment(plan, sampleFacts);
+        expect(rendered.map(([key]) => key).sort()).toEqual(m![1].split(/\s+/).filter(Boolean).sort());
+        expect(Object.fromEntries(rendered).BOOT_SCRIPT_PATH).toBe(plan.paths.bootstrapScript);
+        // the boot script reads its own env file, not the loader's, and the loader hands it nothing else
+        expect(scriptEnvKeys().filter((k) => k.startsWith("BOOT_SCRIPT_"))).toEqual([]);
+        expect(loader).toContain('exec "$dest"');
+    });
+});
 
 describe("contract between the renderer and the boot script", () => {
     it("renders exactly the env-file keys the boot script requires", () => {

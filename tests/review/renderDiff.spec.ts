@@ -169,3 +169,28 @@ describe("the cloud-config outline", () => {
         expect(outline).toBe("#cloud-config\nwrite_files:\n  - path: /etc/a\n    content: (compared as /etc/a)\nruncmd:\n  - [ /usr/local/sbin/boot ]\n");
     });
 });
+
+describe("a new boot script in the render diff", () => {
+    const SCRIPT_PATH = "/usr/local/sbin/wso2am-bootstrap";
+    const withScript = (text: string, sha: string): RenderSnapshot => {
+        const files = (n: number) => new Map([...nodeFiles(n), ["/etc/wso2am/boot-loader.env", `BOOT_SCRIPT_SHA256="${sha}"\n`], [SCRIPT_PATH, text]]);
+        const object = resource("aws:s3/bucketObjectv2:BucketObjectv2", "wso2-boot-script", { bucket: "wso2-boot-bucket-1", key: `boot/${sha}/wso2am-bootstrap`, content: text }, "wso2-boot");
+        return snapshot([instance(1, { userDataBase64: `H4sIAAAA-${sha}` }), object], [["1", files(1)]]);
+    };
+
+    it("replaces the node naming the loader's env file and the script, diffs the script as a file, and shows the object's content by its size only", () => {
+        const script = "#!/bin/bash\nstep one\n" + "# filler\n".repeat(50);
+        const diff = diffRenders(withScript(script, "a".repeat(64)), withScript(script.replace("step one", "step two"), "b".repeat(64)));
+        const [node] = diff.nodes;
+        expect(node.action).toBe("replace");
+        expect(node.reasons[0]).toBe(`the user data changed: /etc/wso2am/boot-loader.env, ${SCRIPT_PATH}`);
+        expect(node.files.find((f) => f.path === SCRIPT_PATH)!.patch).toContain("-step one\n+step two");
+        const object = diff.changed.find((c) => c.name === "wso2-boot-script")!;
+        expect(object.changes.find((c) => c.path === "content")).toEqual({
+            path: "content",
+            before: `(${script.length} characters; see the node files)`,
+            after: `(${script.length} characters; see the node files)`,
+        });
+        expect(object.changes.map((c) => c.path)).toContain("key");
+    });
+});

@@ -1,5 +1,6 @@
 import { parseStackConfig, StackConfig } from "../../lib/config/stackConfig";
 import { NodeCloudFacts } from "../../lib/node/nodeEnvironment";
+import { bootScriptArtifact } from "../../lib/node/bootScript";
 
 /** A valid stack configuration for tests, with any key overridden. */
 export function sampleConfig(overrides: Record<string, unknown> = {}): StackConfig {
@@ -19,4 +20,6 @@ export const sampleFacts: NodeCloudFacts = {
     secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:wso2-apim-ha-dev-AbCdEf",
     region: "eu-west-1",
     logGroupName: "/wso2-apim-ha/dev/nodes",
+    // the real boot script's key and checksum, so a sandbox boot of the rendered node can fetch it
+    bootScript: (({ key, sha256 }) => ({ bucket: "wso2-boot-bucket-5f0c1e2a", key, sha256 }))(bootScriptArtifact("/usr/local/sbin/wso2am-bootstrap")),
 };

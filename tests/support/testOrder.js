@@ -6,7 +6,7 @@
  */
 const Sequencer = require("@jest/test-sequencer").default;
 
-const LONGEST_FIRST = ["units", "bootstrap/sandbox", "program", "bootstrap/database"];
+const LONGEST_FIRST = ["units", "bootstrap/sandbox", "program", "bootstrap/database", "bootstrap/cachingSha2"];
 
 const rank = (file) => {
     const i = LONGEST_FIRST.findIndex((name) => file.replace(/\\/g, "/").endsWith(`/tests/${name}.test.ts`));
