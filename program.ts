@@ -4,6 +4,7 @@ import { StackConfig, StackConfigError, configWarnings, existingSubnetProblems, 
 import { InstanceTypeLookup, instanceTypeProblems, isUnknownInstanceTypeError } from "./lib/config/instanceTypeCheck";
 import { amiArchitectureFor } from "./lib/node/nodeAmi";
 import { APIM_VERSION_OUTPUT, apimVersionChangeWarning } from "./lib/config/apimVersionChange";
+import { DATABASE_ENGINE_OUTPUT, databaseEngineChange } from "./lib/config/databaseEngineChange";
 import { ApiManagerCluster } from "./components/apiManagerCluster";
 
 /** Name of the top-level component; every resource name starts with it. */
@@ -34,27 +35,36 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
     ];
     if (problems.length > 0) throw new StackConfigError(problems);
 
-    warnOnApimVersionChange(config.apim.version);
+    const previous = await previousOutputs();
+    const apimWarning = apimVersionChangeWarning(previous, config.apim.version);
+    if (apimWarning) pulumi.log.warn(apimWarning);
+    const engine = databaseEngineChange(previous, config.database);
+    if (engine.warning) pulumi.log.warn(engine.warning);
+    if (engine.refusal && !pulumi.runtime.isDryRun()) throw new pulumi.RunError(`Refusing to deploy: ${engine.refusal}`);
+
     const cluster = new ApiManagerCluster(CLUSTER_NAME, { config });
-    return { ...cluster.outputs, [APIM_VERSION_OUTPUT]: pulumi.output(config.apim.version) };
+    return {
+        ...cluster.outputs,
+        [APIM_VERSION_OUTPUT]: pulumi.output(config.apim.version),
+        [DATABASE_ENGINE_OUTPUT]: pulumi.output(config.database.engineVersion),
+    };
 }
 
 /**
- * Reads this stack's own outputs from its last deployment (a reference to itself) and warns when they
- * name another API-M version than the configuration. A first deployment has no such output: no warning.
+ * This stack's own outputs from its last deployment (through a reference to itself), which name the API-M
+ * and MySQL versions it ran. Undefined for a first deployment's empty outputs too, or an engine too old to
+ * name the organization.
  */
-function warnOnApimVersionChange(configured: string): void {
+async function previousOutputs(): Promise<Record<string, unknown> | undefined> {
     let self: pulumi.StackReference;
     try {
         self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
     } catch {
-        // an engine too old to name the organization: nothing to compare against
-        return;
+        return undefined;
     }
-    self.outputs.apply((previous) => {
-        const warning = apimVersionChangeWarning(previous, configured);
-        if (warning) pulumi.log.warn(warning);
-    });
+    const read = async (name: string) => (await self.getOutputDetails(name)).value;
+    const [apimVersion, engineVersion] = await Promise.all([read(APIM_VERSION_OUTPUT), read(DATABASE_ENGINE_OUTPUT)]);
+    return { [APIM_VERSION_OUTPUT]: apimVersion, [DATABASE_ENGINE_OUTPUT]: engineVersion };
 }
 
 /** The zone of each existing subnet, undefined for one not found in the stack's VPC. */

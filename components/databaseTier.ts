@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import * as aws from "../lib/aws/services";
 import { StackConfig } from "../lib/config/stackConfig";
 import { PORTS } from "../lib/plan/ports";
@@ -9,7 +10,9 @@ import {
     databaseParameters,
     finalSnapshotIdentifier,
     parameterGroupFamily,
+    restoreCopyIdentifier,
 } from "../lib/plan/databaseParameters";
+import { engineLifecycleSupport } from "../lib/plan/databaseEngine";
 import { PERFORMANCE_INSIGHTS_RETENTION_DAYS, performanceInsightsSupported } from "../lib/plan/performanceInsights";
 
 export interface DatabaseTierArgs {
@@ -18,8 +21,9 @@ export interface DatabaseTierArgs {
     /** The database security group (MySQL from the nodes only). */
     readonly securityGroupId: pulumi.Input<string>;
     /**
-     * Instance class, engine version (8.0 / 8.4, optionally with a minor), storage, Multi-AZ, backup days,
-     * and optionally the snapshot to create the instance from.
+     * Instance class, engine version (8.4 / 8.0, optionally with a minor), Extended Support, whether a major
+     * upgrade may run, storage, Multi-AZ, backup days, and optionally the snapshot to create the instance from
+     * (copied first with the stack key, so the stack owns the key of what it restores).
      */
     readonly database: StackConfig["database"];
     /**
@@ -84,6 +88,34 @@ export class DatabaseTier extends pulumi.ComponentResource {
         // A snapshot brings its schemas and master user; RDS ignores a database name then, and the
         // provider applies the master password after the restore.
         const restoring = db.snapshotIdentifier !== undefined;
+        // A restored instance keeps its snapshot's key, and a kmsKeyId other than the stack key would
+        // replace it on the next update: restore from a copy under the stack key instead, which also stops
+        // the stack depending on the source stack's key (scheduled for deletion when that stack goes).
+        const restoreSource = restoring
+            ? new aws.rds.SnapshotCopy(
+                  `${name}-restore-source`,
+                  {
+                      sourceDbSnapshotIdentifier: db.snapshotIdentifier,
+                      targetDbSnapshotIdentifier: restoreCopyIdentifier(identifier),
+                      kmsKeyId: args.kmsKeyArn,
+                      copyTags: true,
+                  },
+                  parent,
+              )
+            : undefined;
+        // Drawn anew only when the instance would be replaced, so each database gets its own final snapshot name.
+        const finalSnapshotSuffix = args.deletionProtection
+            ? new random.RandomString(
+                  `${name}-final-snapshot-suffix`,
+                  {
+                      length: 8,
+                      special: false,
+                      upper: false,
+                      keepers: { identifier, kmsKeyArn: args.kmsKeyArn, snapshot: db.snapshotIdentifier ?? "" },
+                  },
+                  parent,
+              )
+            : undefined;
         // Created before the instance so RDS writes into groups that expire, not ones it creates without retention.
         const logGroups = EXPORTED_DATABASE_LOGS.map(
             (log) =>
@@ -100,6 +132,8 @@ export class DatabaseTier extends pulumi.ComponentResource {
                 identifier,
                 engine: "mysql",
                 engineVersion: db.engineVersion,
+                engineLifecycleSupport: engineLifecycleSupport(db.extendedSupport),
+                allowMajorVersionUpgrade: db.allowMajorVersionUpgrade,
                 instanceClass: db.instanceClass,
                 port: PORTS.mysql,
                 storageType: "gp3",
@@ -122,18 +156,20 @@ export class DatabaseTier extends pulumi.ComponentResource {
                 backupRetentionPeriod: db.backupRetentionDays,
                 deletionProtection: args.deletionProtection,
                 skipFinalSnapshot: !args.deletionProtection,
-                finalSnapshotIdentifier: args.deletionProtection ? finalSnapshotIdentifier(identifier) : undefined,
+                finalSnapshotIdentifier: finalSnapshotSuffix?.result.apply((suffix) => finalSnapshotIdentifier(identifier, suffix)),
                 autoMinorVersionUpgrade: true,
                 copyTagsToSnapshot: true,
                 enabledCloudwatchLogsExports: [...EXPORTED_DATABASE_LOGS],
-                snapshotIdentifier: db.snapshotIdentifier,
+                snapshotIdentifier: restoreSource?.targetDbSnapshotIdentifier,
                 dbName: restoring ? undefined : args.initialDatabaseName,
                 // A plain master password, not manageMasterUserPassword: its rotation would break the boot script.
                 username: restoring ? undefined : args.masterUsername,
                 password: pulumi.secret(args.masterPassword),
                 caCertIdentifier: "rds-ca-rsa2048-g1",
-                // Changes wait for the maintenance window instead of restarting a serving database.
-                applyImmediately: false,
+                // Changes wait for the maintenance window instead of restarting a serving database; a major
+                // upgrade the stack asked for runs now (its new parameter group must be in use before the old
+                // one is deleted, at the end of the same update).
+                applyImmediately: db.allowMajorVersionUpgrade,
             },
             {
                 parent: this,
@@ -141,6 +177,8 @@ export class DatabaseTier extends pulumi.ComponentResource {
                 protect: args.deletionProtection,
                 // The identifier is fixed, so a replacement cannot be created next to the old instance.
                 deleteBeforeReplace: true,
+                // RDS sets it only when it creates or restores an instance: a change would replace the database.
+                ignoreChanges: ["engineLifecycleSupport"],
             },
         );
 

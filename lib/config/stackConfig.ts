@@ -6,6 +6,7 @@ import { isValidCidr, cidrPrefixLength } from "./cidr";
 import { readYamlFile } from "./configFile";
 import { deepFreeze } from "../deepFreeze";
 import { closestNames, orList } from "./nameSuggestions";
+import { MYSQL_MAJOR_VERSIONS, mysqlMajorVersion } from "../plan/databaseEngine";
 
 /** API-M versions this program knows how to configure (their deployment.toml keys and schema scripts). */
 export const SUPPORTED_APIM_VERSIONS = ["4.5.0", "4.6.0", "4.7.0"] as const;
@@ -64,6 +65,10 @@ export interface StackConfig {
     readonly database: {
         readonly instanceClass: string;
         readonly engineVersion: string;
+        /** Paid RDS Extended Support; a version past standard support (8.0) cannot be created without it. */
+        readonly extendedSupport: boolean;
+        /** Lets `pulumi up` move the instance to a new major version (applied at once). */
+        readonly allowMajorVersionUpgrade: boolean;
         readonly allocatedStorageGb: number;
         readonly maxAllocatedStorageGb: number;
         readonly multiAz: boolean;
@@ -73,6 +78,8 @@ export interface StackConfig {
     };
     readonly deletionProtection: boolean;
     readonly loadBalancerAccessLogs: boolean;
+    /** The ALB drops headers whose names are not [A-Za-z0-9-]; off, since API clients send api_key and the like. */
+    readonly loadBalancerDropInvalidHeaders: boolean;
     readonly logRetentionDays: number;
     readonly analytics: AnalyticsConfig;
     /** CloudWatch alarms, their SNS topic, the dashboard and the saved queries; email subscribes to the topic. */
@@ -245,8 +252,13 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declare
     if ("dbInstanceClass" in values && !/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(str("dbInstanceClass"))) {
         bad("dbInstanceClass", `expected an RDS instance class like db.r6g.large, got "${str("dbInstanceClass")}"`);
     }
-    if ("dbEngineVersion" in values && !/^8\.(0|4)(\.\d+)?$/.test(str("dbEngineVersion"))) {
-        bad("dbEngineVersion", `expected MySQL 8.0 or 8.4 (like 8.0 or 8.0.39), got "${str("dbEngineVersion")}"`);
+    const engineMajor = mysqlMajorVersion(str("dbEngineVersion"));
+    if ("dbEngineVersion" in values && !engineMajor) {
+        bad("dbEngineVersion", `expected a MySQL version WSO2 lists as tested for API-M ${SUPPORTED_APIM_VERSIONS.join(", ")}: ${orList(MYSQL_MAJOR_VERSIONS.map((v) => v.major))}, optionally with a minor (like 8.4.7); got "${str("dbEngineVersion")}"`);
+    }
+    const pastStandardSupport = MYSQL_MAJOR_VERSIONS.find((v) => v.major === engineMajor)?.standardSupportEnds;
+    if (pastStandardSupport && !bool("dbExtendedSupport")) {
+        bad("dbExtendedSupport", `MySQL ${engineMajor} left RDS standard support on ${pastStandardSupport}: RDS creates or restores it only in paid RDS Extended Support (billed per vCPU-hour). Set dbExtendedSupport true to accept that charge, or use dbEngineVersion ${MYSQL_MAJOR_VERSIONS[0].major}`);
     }
     const allocated = intIn("dbAllocatedStorageGb", 20, 65536);
     const maxAllocated = intIn("dbMaxAllocatedStorageGb", 20, 65536);
@@ -289,6 +301,8 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declare
         database: {
             instanceClass: str("dbInstanceClass"),
             engineVersion: str("dbEngineVersion"),
+            extendedSupport: bool("dbExtendedSupport"),
+            allowMajorVersionUpgrade: bool("dbAllowMajorVersionUpgrade"),
             allocatedStorageGb: allocated,
             maxAllocatedStorageGb: maxAllocated,
             multiAz: bool("dbMultiAz"),
@@ -297,6 +311,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declare
         },
         deletionProtection: bool("deletionProtection"),
         loadBalancerAccessLogs: bool("loadBalancerAccessLogs"),
+        loadBalancerDropInvalidHeaders: bool("loadBalancerDropInvalidHeaders"),
         logRetentionDays,
         analytics,
         alarms: { enabled: bool("alarmsEnabled"), email: alarmEmail || undefined },
@@ -317,6 +332,12 @@ export function configWarnings(config: StackConfig): string[] {
     const warnings: string[] = placeholderChecksumKeys(config).map(
         (key) => `${key} is the sample stack's all-zero placeholder: \`pulumi up\` refuses it. Set it to \`sha256sum\` of the file you deploy.`,
     );
+    if (config.deletionProtection && config.alarms.enabled && !config.alarms.email) {
+        warnings.push(
+            "alarmEmail is empty on a stack with deletionProtection (a production stack): its alarms reach nobody unless you subscribed a pager " +
+                "to the alarmTopicArn output. Set alarmEmail, or subscribe an endpoint (README, Alarms and who hears them).",
+        );
+    }
     if (config.certificate.mode === "self-signed") {
         warnings.push("certificateMode is self-signed: browsers and API clients will not trust the load balancer. Use it for dev stacks only.");
     }

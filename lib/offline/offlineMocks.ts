@@ -40,6 +40,8 @@ export interface OfflineRun {
 const COMPUTED: Record<string, (name: string, inputs: Record<string, any>) => Record<string, unknown>> = {
     "random:index/randomPassword:RandomPassword": (name) => ({ result: `${OFFLINE_SECRET_PREFIX}${name}` }),
     "random:index/randomId:RandomId": (name) => ({ hex: `${OFFLINE_SECRET_PREFIX}${name}`, b64Std: `${OFFLINE_SECRET_PREFIX}${name}` }),
+    // Not secret (the program uses it for names): a stand-in of the requested length and alphabet.
+    "random:index/randomString:RandomString": (name, inputs) => ({ result: hex(name).slice(0, inputs.length ?? 8) }),
     "tls:index/privateKey:PrivateKey": (name) => ({
         privateKeyPem: `${OFFLINE_SECRET_PREFIX}${name}`,
         privateKeyPemPkcs8: `${OFFLINE_SECRET_PREFIX}${name}`,

@@ -1,3 +1,5 @@
+import { mysqlMajorVersion } from "./databaseEngine";
+
 /**
  * RDS MySQL settings derived from the cluster's shape: connection budget, parameter group, and the
  * names RDS needs before the instance exists.
@@ -22,9 +24,9 @@ export function maxConnectionsFor(nodeCount: number, pools: PoolSizes = DB_POOL_
 
 /** RDS parameter group family of an engine version ("8.0", "8.0.39" → mysql8.0; "8.4.x" → mysql8.4). */
 export function parameterGroupFamily(engineVersion: string): string {
-    const m = /^(8\.[04])(\.\d+)?$/.exec(engineVersion);
-    if (!m) throw new Error(`parameterGroupFamily: unsupported MySQL engine version "${engineVersion}" (expected 8.0 or 8.4, optionally with a minor)`);
-    return `mysql${m[1]}`;
+    const major = mysqlMajorVersion(engineVersion);
+    if (!major) throw new Error(`parameterGroupFamily: unsupported MySQL engine version "${engineVersion}" (expected 8.4 or 8.0, optionally with a minor)`);
+    return `mysql${major}`;
 }
 
 export interface DatabaseParameter {
@@ -71,7 +73,17 @@ export function databaseLogGroupName(identifier: string, log: string): string {
     return `/aws/rds/instance/${identifier}/${log}`;
 }
 
-/** Snapshot RDS takes when a protected stack's database is finally deleted. */
-export function finalSnapshotIdentifier(identifier: string): string {
-    return `${identifier.slice(0, 63 - "-final".length).replace(/-+$/, "")}-final`;
+/**
+ * Snapshot RDS takes when a protected stack's database is finally deleted. The suffix is drawn once per
+ * database, so a later database of the same identifier (the stack created again, or its database
+ * replaced) does not collide with an earlier one's final snapshot.
+ */
+export function finalSnapshotIdentifier(identifier: string, suffix: string): string {
+    if (!/^[a-z0-9]+$/.test(suffix)) throw new Error(`finalSnapshotIdentifier: the suffix must be lower-case letters and digits, got "${suffix}"`);
+    return `${identifier.replace(/-+$/, "")}-final-${suffix}`;
+}
+
+/** The stack's own copy of a snapshot it restores from, encrypted with the stack key (RDS: 1-255 characters). */
+export function restoreCopyIdentifier(identifier: string): string {
+    return `${identifier.replace(/-+$/, "")}-restore-source`;
 }

@@ -2,6 +2,7 @@ import PRICE_TABLE from "./prices.json";
 import type { RenderedResource } from "./renderedResource";
 import { USAGE_ASSUMPTIONS, UsageAssumptions } from "./usageAssumptions";
 import { RESOURCE_TYPES } from "./resourceTypes";
+import { MYSQL_MAJOR_VERSIONS } from "../plan/databaseEngine";
 
 /**
  * The monthly on-demand cost of what a render records: each priced resource becomes a line (identical
@@ -20,6 +21,8 @@ export interface RegionPrices {
     readonly rdsGp3SingleAzGbMonth: number;
     readonly rdsGp3MultiAzGbMonth: number;
     readonly rdsBackupGbMonth: number;
+    /** RDS Extended Support, per vCPU-hour of every instance (standbys too); null where not recorded yet. */
+    readonly rdsExtendedSupportVcpuHour: number | null;
     readonly natGatewayHour: number;
     readonly natGatewayGb: number;
     readonly publicIpv4Hour: number;
@@ -119,6 +122,13 @@ export function monthlyCost(
         add(`RDS ${storageType} storage ${multiAz ? "Multi-AZ" : "single-AZ"}`, allocated, "GB-month",
             storageType === "gp3" ? (multiAz ? p.rdsGp3MultiAzGbMonth : p.rdsGp3SingleAzGbMonth) : undefined,
             maxAllocated > allocated ? `allocated size; storage autoscaling may grow it to ${maxAllocated} GB` : undefined);
+        if (billedForExtendedSupport(db.inputs)) {
+            const vcpus = rdsVcpus(cls);
+            add(`RDS Extended Support (MySQL ${db.inputs.engineVersion}, past standard support)`, hours * (vcpus ?? 0) * factor, "vCPU-h",
+                vcpus === undefined ? undefined : p.rdsExtendedSupportVcpuHour ?? undefined,
+                `${vcpus ?? "?"} vCPUs${multiAz ? " on each of 2 instances (the standby is billed too)" : ""} at the first two years' rate`,
+                vcpus === undefined ? `no vCPU count for ${cls}` : `no Extended Support price for this region in lib/review/prices.json`);
+        }
         // Backups up to the provisioned size are free; beyond: a full copy plus each retained day's changes.
         const retention = Number(db.inputs.backupRetentionPeriod ?? 0);
         const backupGb = retention > 0 ? usage.databaseDataGb * (1 + usage.databaseDailyChangeRatio * (retention - 1)) : 0;
@@ -191,9 +201,19 @@ export function monthlyCost(
     count(T.compositeAlarm, "CloudWatch composite alarms", p.compositeAlarmMonth);
     count(T.dashboard, "CloudWatch dashboards", p.dashboardMonth, "the first 3 dashboards of an account are free; not counted here");
 
-    const buckets = resources.filter((r) => (T.buckets as readonly string[]).includes(r.type));
+    // What the stack uploads itself (the boot script) is priced by its size; a bucket that only AWS services
+    // write into (access logs) by the assumption.
+    const objects = of(T.bucketObject);
+    const uploadedTo = new Set(objects.map((o) => String(o.inputs.bucket)));
+    const buckets = resources.filter((r) => (T.buckets as readonly string[]).includes(r.type) && !uploadedTo.has(String(r.outputs?.bucket ?? r.inputs.bucket)));
     if (buckets.length > 0) {
         add("S3 Standard storage", buckets.length * usage.s3StoredGbPerBucket, "GB-month", p.s3StandardGbMonth, `${usage.s3StoredGbPerBucket} GB assumed per bucket`);
+    }
+    if (objects.length > 0) {
+        const bytes = objects.reduce((sum, o) => sum + Buffer.byteLength(String(o.inputs.content ?? ""), "utf8"), 0);
+        add("S3 Standard storage, objects the stack uploads", bytes / 1e9, "GB-month", p.s3StandardGbMonth,
+            `${objects.length} object${objects.length === 1 ? "" : "s"}, ${bytes.toLocaleString("en-US")} bytes (the boot script); ` +
+                "each node reads it once per boot, through a bucket key: requests and KMS calls cost a fraction of a cent");
     }
 
     const result: CostLine[] = [...lines].map(([item, line]) => ({
@@ -213,4 +233,19 @@ export function monthlyCost(
 
 function round(n: number): number {
     return Math.round(n * 100) / 100;
+}
+
+/** Enrolled in Extended Support on a major version RDS no longer covers with standard support. */
+function billedForExtendedSupport(inputs: Record<string, any>): boolean {
+    if (inputs.engineLifecycleSupport === "open-source-rds-extended-support-disabled") return false;
+    const major = /^(\d+\.\d+)/.exec(String(inputs.engineVersion ?? ""))?.[1];
+    return MYSQL_MAJOR_VERSIONS.some((v) => v.major === major && v.standardSupportEnds !== undefined);
+}
+
+/** vCPUs of an RDS class by its size: micro to large 2, xlarge 4, Nxlarge 4N. */
+export function rdsVcpus(instanceClass: string): number | undefined {
+    const size = instanceClass.split(".")[2] ?? "";
+    if (["micro", "small", "medium", "large"].includes(size)) return 2;
+    const m = /^(\d*)xlarge$/.exec(size);
+    return m ? 4 * Number(m[1] || 1) : undefined;
 }

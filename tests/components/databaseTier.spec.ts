@@ -6,6 +6,7 @@ import {
     finalSnapshotIdentifier,
     maxConnectionsFor,
     parameterGroupFamily,
+    restoreCopyIdentifier,
 } from "../../lib/plan/databaseParameters";
 import { APIM_DB_NAME, planCluster } from "../../lib/plan/clusterPlan";
 import { PORTS } from "../../lib/plan/ports";
@@ -20,7 +21,10 @@ const T = {
     subnetGroup: "aws:rds/subnetGroup:SubnetGroup",
     record: "aws:route53/record:Record",
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    snapshotCopy: "aws:rds/snapshotCopy:SnapshotCopy",
+    randomString: "random:index/randomString:RandomString",
 };
+const SHARED_SNAPSHOT = "arn:aws:rds:eu-west-1:210987654321:snapshot:prod-2026-01-31-0930";
 const SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"];
 const SG = "sg-0database000000000";
 const MASTER_PASSWORD = "offline-secret-db-master";
@@ -63,9 +67,11 @@ async function deploy(name: string, overrides: Record<string, unknown>): Promise
 
 beforeAll(async () => {
     run = installOfflineMocks();
-    await deploy("prod", { nodeCount: 2, deletionProtection: true, dbMultiAz: true, dbBackupRetentionDays: 14, dbEngineVersion: "8.0.39" });
+    await deploy("prod", { nodeCount: 2, deletionProtection: true, dbMultiAz: true, dbBackupRetentionDays: 14, dbEngineVersion: "8.0.39", dbExtendedSupport: true });
     await deploy("dev", { deletionProtection: false, dbMultiAz: false, dbBackupRetentionDays: 1, dbEngineVersion: "8.4", logRetentionDays: 7 });
     await deploy("tiny", { deletionProtection: false, dbInstanceClass: "db.t4g.small" });
+    await deploy("restored", { deletionProtection: true, dbSnapshotIdentifier: SHARED_SNAPSHOT });
+    await deploy("upgrading", { deletionProtection: true, dbEngineVersion: "8.4", dbAllowMajorVersionUpgrade: true });
 });
 
 const instance = (name: string) => one(deployed[name].resources, T.instance);
@@ -153,7 +159,7 @@ describe.each(["prod", "dev"])("database tier (%s)", (name) => {
 
 test("Multi-AZ, backups and deletion protection follow the arguments", () => {
     expect(instance("prod").inputs).toMatchObject({ multiAz: true, backupRetentionPeriod: 14, deletionProtection: true, skipFinalSnapshot: false });
-    expect(instance("prod").inputs.finalSnapshotIdentifier).toMatch(/^[a-z][a-z0-9-]*-final$/);
+    expect(instance("prod").inputs.finalSnapshotIdentifier).toMatch(/^[a-z][a-z0-9-]*-final-[a-z0-9]{8}$/);
     expect(instance("dev").inputs).toMatchObject({ multiAz: false, backupRetentionPeriod: 1, deletionProtection: false, skipFinalSnapshot: true });
     expect(instance("dev").inputs.finalSnapshotIdentifier).toBeUndefined();
 });
@@ -169,6 +175,43 @@ test("Performance Insights stays off on instance classes that do not offer it, t
 test("a protected stack's database is also Pulumi-protected", () => {
     expect(isProtected(deployed.prod.tier, "prod-instance")).toBe(true);
     expect(isProtected(deployed.dev.tier, "dev-instance")).toBe(false);
+});
+
+test("a final snapshot's name carries a suffix drawn for this database: a later database of the same identifier gets its own", () => {
+    const suffix = one(deployed.prod.resources, T.randomString);
+    expect(suffix.inputs).toMatchObject({ length: 8, special: false, upper: false });
+    // drawn anew exactly when the instance would be replaced: another identifier, key or source snapshot
+    expect(suffix.inputs.keepers).toEqual({ identifier: instance("prod").inputs.identifier, kmsKeyArn: STACK_KEY_ARN, snapshot: "" });
+    expect(instance("prod").inputs.finalSnapshotIdentifier).toBe(`${instance("prod").inputs.identifier}-final-${suffix.outputs.result}`);
+    expect(ofType(deployed.dev.resources, T.randomString)).toEqual([]);
+});
+
+test("a new database stays out of paid Extended Support unless the stack opts in (8.0 needs it)", () => {
+    for (const name of ["dev", "tiny", "restored", "upgrading"]) {
+        expect(instance(name).inputs.engineLifecycleSupport).toBe("open-source-rds-extended-support-disabled");
+    }
+    expect(instance("prod").inputs).toMatchObject({ engineVersion: "8.0.39", engineLifecycleSupport: "open-source-rds-extended-support" });
+});
+
+test("a major version upgrade runs only when the stack allows it, and then at once", () => {
+    expect(instance("upgrading").inputs).toMatchObject({ allowMajorVersionUpgrade: true, applyImmediately: true });
+    for (const name of ["prod", "dev"]) expect(instance(name).inputs).toMatchObject({ allowMajorVersionUpgrade: false, applyImmediately: false });
+});
+
+test("a restore starts from the stack's own copy of the snapshot, under the stack key, so later updates keep the database", () => {
+    const copy = one(deployed.restored.resources, T.snapshotCopy);
+    const identifier = instance("restored").inputs.identifier;
+    expect(copy.inputs).toMatchObject({
+        sourceDbSnapshotIdentifier: SHARED_SNAPSHOT,
+        targetDbSnapshotIdentifier: restoreCopyIdentifier(identifier),
+        kmsKeyId: STACK_KEY_ARN,
+        copyTags: true,
+    });
+    // The instance's key is the stack key the copy has, so the provider sees no key change after the restore.
+    expect(instance("restored").inputs).toMatchObject({ snapshotIdentifier: restoreCopyIdentifier(identifier), kmsKeyId: STACK_KEY_ARN });
+    expect(instance("restored").dependsOn).toContain(copy.name);
+    expect(instance("restored").inputs.dbName).toBeUndefined();
+    for (const name of ["prod", "dev"]) expect(ofType(deployed[name].resources, T.snapshotCopy)).toEqual([]);
 });
 
 test("the parameter group family follows the engine version", () => {
@@ -206,7 +249,8 @@ test("instance and snapshot identifiers are valid RDS identifiers whatever the s
     ]) {
         const id = databaseIdentifier(project, stack, name);
         expect(id).toMatch(valid);
-        expect(finalSnapshotIdentifier(id)).toMatch(valid);
+        expect(finalSnapshotIdentifier(id, "a1b2c3d4")).toMatch(/^[a-z](?!.*--)[a-z0-9-]{0,254}(?<!-)$/);
+        expect(restoreCopyIdentifier(id)).toMatch(/^[a-z](?!.*--)[a-z0-9-]{0,254}(?<!-)$/);
     }
     expect(databaseIdentifier("p", "dev", "db")).not.toBe(databaseIdentifier("p", "prod", "db"));
 });

@@ -34,6 +34,14 @@ describe("stack configuration", () => {
         expect(config.apim.distributionUrl).toBe("https://github.com/wso2/product-apim/releases/download/v4.7.0/wso2am-4.7.0.zip");
         expect(config.analytics).toEqual({ enabled: false });
         expect(config.vpcEndpoints).toBe(declared.vpcEndpoints.default);
+        // a supported engine, not billed for Extended Support, and API clients' headers kept
+        expect(config.database).toMatchObject({ engineVersion: "8.4", extendedSupport: false, allowMajorVersionUpgrade: false });
+        expect(config.loadBalancerDropInvalidHeaders).toBe(false);
+    });
+
+    it("takes MySQL 8.0 only with Extended Support opted into", () => {
+        expect(parseStackConfig({ ...valid, dbEngineVersion: "8.0", dbExtendedSupport: true }).database).toMatchObject({ engineVersion: "8.0", extendedSupport: true });
+        expect(parseStackConfig({ ...valid, dbEngineVersion: "8.4.7" }).database.engineVersion).toBe("8.4.7");
     });
 
     it("declares every key with a type and a description", () => {
@@ -104,6 +112,9 @@ describe("stack configuration", () => {
         ["a boolean that is not one", { dbMultiAz: "yes" }, "dbMultiAz", /boolean/],
         ["a misspelt key", { nodecount: 3 }, "nodecount", /^unknown key; did you mean nodeCount\?$/],
         ["a missing required key", { portalHostName: undefined }, "portalHostName", /required/],
+        ["a MySQL version WSO2 does not list", { dbEngineVersion: "9.1" }, "dbEngineVersion", /WSO2 lists as tested for API-M 4\.5\.0, 4\.6\.0, 4\.7\.0: 8\.4 or 8\.0.*got "9\.1"/],
+        ["MySQL 5.7", { dbEngineVersion: "5.7.44" }, "dbEngineVersion", /8\.4 or 8\.0/],
+        ["MySQL 8.0 without Extended Support", { dbEngineVersion: "8.0.39" }, "dbExtendedSupport", /left RDS standard support on 2026-07-31.*Set dbExtendedSupport true.*or use dbEngineVersion 8\.4/],
     ];
 
     it.each(badInputs)("rejects %s, naming the key", (_label, overrides, key, message) => {
@@ -219,6 +230,16 @@ describe("stack configuration", () => {
         expect(warnings).toMatch(/mysqlConnectorSha256/);
         expect(warnings).toMatch(/self-signed/);
         expect(configWarnings(parseStackConfig(valid)).filter((w) => /Sha256/.test(w))).toEqual([]);
+    });
+
+    it("warns when a production stack's alarms reach nobody", () => {
+        const nobody = (overrides: Record<string, unknown>) =>
+            configWarnings(parseStackConfig({ ...valid, ...overrides })).filter((w) => w.includes("alarms reach nobody"));
+        expect(nobody({ deletionProtection: true })).toEqual([expect.stringMatching(/^alarmEmail is empty on a stack with deletionProtection.*alarmTopicArn/)]);
+        expect(nobody({ deletionProtection: true, alarmEmail: "ops@example.com" })).toEqual([]);
+        expect(nobody({ deletionProtection: false })).toEqual([]);
+        expect(nobody({ deletionProtection: true, alarmsEnabled: false })).toEqual([]);
+        expect(configWarnings(parseStackConfig(readStackFile("prod").projectConfig)).join("\n")).toContain("alarms reach nobody");
     });
 });
 

@@ -10,6 +10,9 @@ import { ProgramModel, T, filesUnder, tempRenderDir } from "./programModel";
 import type { RecordedResource } from "../../lib/offline/offlineMocks";
 import { evaluatePolicies } from "../policy/policyRun";
 import { renderOnce } from "../support/sharedRender";
+import { parseNodeEnvFile } from "../../lib/node/nodeEnvironment";
+import { writtenFiles } from "../../lib/node/userDataDecoding";
+import { fetchedBootScript } from "../../lib/offline/bootScriptFetch";
 
 /** The two sample stacks rendered once each: the render contract, security settings, and how prod differs. */
 const runs: Record<"dev" | "prod", { result: RenderResult; model: ProgramModel }> = {} as never;
@@ -31,7 +34,7 @@ const model = (stack: "dev" | "prod") => runs[stack].model;
 const STACKS = ["dev", "prod"] as const;
 const REQUIRED_OUTPUTS = [
     "portalUrl", "publisherUrl", "devportalUrl", "adminUrl", "carbonUrl", "gatewayUrl",
-    "loadBalancerDnsName", "nodeInstanceIds", "databaseEndpoint", "fileSystemId", "secretArn", "apimVersion",
+    "loadBalancerDnsName", "nodeInstanceIds", "databaseEndpoint", "fileSystemId", "secretArn", "apimVersion", "databaseEngineVersion",
     "alarmTopicArn", "dashboardUrl",
 ];
 
@@ -65,6 +68,30 @@ describe.each(STACKS)("the %s render", (stack) => {
             }
             expect(node.files.map((f) => f.path)).toContain("/etc/wso2am/deployment.toml");
         }
+    });
+
+    it("writes, for each node, the boot script its loader fetches: the stack's object at the key and SHA-256 its user data names, as installed", () => {
+        const { result, model } = run();
+        const [object] = model.ofType(T.bucketObject);
+        expect(object.inputs.content).toBe(fs.readFileSync(path.join(__dirname, "../../config-templates/bootstrap.sh"), "utf8"));
+        for (const node of result.nodes) {
+            const dir = path.join(result.outDir, "nodes", String(node.index), "files");
+            const env = parseNodeEnvFile(fs.readFileSync(path.join(dir, "etc/wso2am/boot-loader.env"), "utf8"));
+            expect(env).toMatchObject({ BOOT_SCRIPT_BUCKET: object.inputs.bucket, BOOT_SCRIPT_KEY: object.inputs.key, BOOT_SCRIPT_PATH: "/usr/local/sbin/wso2am-bootstrap" });
+            expect(object.inputs.key).toBe(`boot/${env.BOOT_SCRIPT_SHA256}/wso2am-bootstrap`);
+            expect(fs.readFileSync(path.join(dir, "usr/local/sbin/wso2am-bootstrap"), "utf8")).toBe(object.inputs.content);
+            expect(node.files.find((f) => f.path === "/usr/local/sbin/wso2am-bootstrap")).toMatchObject({ permissions: "0755", owner: "root:root" });
+            // not in the user data itself: cloud-init writes the loader, which fetches the script
+            expect(writtenFiles(node.cloudConfig).map((f) => f.path)).not.toContain("/usr/local/sbin/wso2am-bootstrap");
+            // the render refuses what the loader would refuse
+            const files = writtenFiles(node.cloudConfig);
+            const tampered = result.resources.map((r) => (r === result.resources.find((x) => x.type === T.bucketObject) ? { ...r, inputs: { ...r.inputs, content: `${r.inputs.content}#\n` } } : r));
+            expect(() => fetchedBootScript(files, tampered, "/etc/wso2am/boot-loader.env")).toThrow(/the boot loader would refuse s3:\/\/\S+: expected SHA-256 [0-9a-f]{64}, the object has [0-9a-f]{64}/);
+            expect(() => fetchedBootScript(files, result.resources.filter((r) => r.type !== T.bucketObject), "/etc/wso2am/boot-loader.env")).toThrow(/fetches s3:\/\/\S+, which the stack does not store/);
+        }
+        // with vpcEndpoints, the download takes the S3 gateway endpoint, whose (absent) policy admits the bucket
+        for (const endpoint of model.ofType(T.vpcEndpoint).filter((e) => e.inputs.vpcEndpointType === "Gateway")) expect(endpoint.inputs.policy).toBeUndefined();
+        expect(model.ofType(T.vpcEndpoint).some((e) => e.inputs.vpcEndpointType === "Gateway")).toBe(stack === "prod");
     });
 
     it("shows in resources.json what each resource waits for, the id others refer to it by, and its protect option", () => {
@@ -148,8 +175,14 @@ describe.each(STACKS)("the %s render", (stack) => {
             ...named(T.logGroup, "kmsKeyId"),
             ...named(T.snsTopic, "kmsMasterKeyId"),
             ...model.instances().map((i) => ({ name: i.name, key: i.inputs.rootBlockDevice.kmsKeyId })),
+            // S3 under a KMS key (the boot artifacts; the access-log bucket takes none: SSE-S3 only)
+            ...model.ofType(T.bucketEncryption)
+                .filter((r) => r.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm === "aws:kms")
+                .map((r) => ({ name: r.name, key: r.inputs.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId })),
+            ...named(T.bucketObject, "kmsKeyId"),
         ];
         expect(stores.filter((s) => s.key !== keyArn)).toEqual([]);
+        expect(stores.map((s) => s.name)).toEqual(expect.arrayContaining(["wso2-boot-encryption", "wso2-boot-script"]));
         // Node logs, flow logs, the two RDS exports; each store kind is present, so the check is not vacuous.
         expect(model.ofType(T.logGroup).length).toBeGreaterThanOrEqual(4);
         for (const type of [T.secret, T.efs, T.rds]) expect(model.ofType(type).length).toBeGreaterThan(0);
@@ -196,9 +229,12 @@ describe.each(STACKS)("the %s render", (stack) => {
         const statements = JSON.parse(policy.inputs.policy).Statement;
         const actions = statements.flatMap((s: { Action: string[] }) => s.Action).sort();
         expect(actions).toEqual([
-            "cloudwatch:PutMetricData", "elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "kms:Decrypt",
-            "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "secretsmanager:GetSecretValue",
+            "cloudwatch:PutMetricData", "elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "kms:Decrypt", "kms:Decrypt",
+            "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "s3:GetObject", "secretsmanager:GetSecretValue",
         ]);
+        // the boot scripts only: the objects under boot/ of the stack's boot bucket
+        const bootBucket = model.named("wso2-boot-bucket").outputs.arn;
+        expect(statements.find((s: { Action: string[] }) => s.Action.includes("s3:GetObject")).Resource).toEqual([`${bootBucket}/boot/*`]);
         const secretArn = model.ofType(T.secret)[0].outputs.arn;
         expect(statements.find((s: { Action: string[] }) => s.Action.includes("secretsmanager:GetSecretValue")).Resource).toEqual([secretArn]);
         const accessPoint = model.ofType("aws:efs/accessPoint:AccessPoint")[0];
@@ -268,10 +304,11 @@ describe("prod compared with dev", () => {
     });
 
     it("writes load balancer access logs to a private, encrypted, expiring bucket in prod only", () => {
-        expect(pick("dev").ofType(T.bucket)).toEqual([]);
+        const logBuckets = (stack: "dev" | "prod") => pick(stack).ofType(T.bucket).filter((b) => b.name === "wso2-lb-logs");
+        expect(logBuckets("dev")).toEqual([]);
         expect(pick("dev").ofType(T.alb)[0].inputs.accessLogs).toBeUndefined();
         const prod = pick("prod");
-        const [bucket] = prod.ofType(T.bucket);
+        const [bucket] = logBuckets("prod");
         expect(prod.ofType(T.alb)[0].inputs.accessLogs).toMatchObject({ enabled: true, bucket: bucket.outputs.bucket });
         const about = (type: string) => prod.ofType(type).find((r) => r.inputs.bucket === bucket.outputs.bucket)?.inputs;
         expect(about("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")?.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe("AES256");

@@ -11,11 +11,11 @@ let references: string[];
 beforeAll(async () => {
     jest.spyOn(console, "warn").mockImplementation((...args: unknown[]) => void warnings.push(args.join(" ")));
     const { installOfflineMocks } = require("../../lib/offline/offlineMocks");
-    const run = installOfflineMocks("wso2-apim-ha", "dev", { preview: true, previousStackOutputs: { apimVersion: "4.6.0", portalUrl: "https://api.example.com" } });
+    const run = installOfflineMocks("wso2-apim-ha", "dev", { preview: true, previousStackOutputs: { apimVersion: "4.6.0", databaseEngineVersion: "8.0.39", portalUrl: "https://api.example.com" } });
     const { buildStack } = require("../../program");
     const { resolve, settle } = require("../support/componentRun");
     const stack = await buildStack(sampleConfig({ apimVersion: "4.7.0" }));
-    outputs = { apimVersion: await resolve(stack.apimVersion) };
+    outputs = { apimVersion: await resolve(stack.apimVersion), databaseEngineVersion: await resolve(stack.databaseEngineVersion) };
     await settle();
     references = run.resources.filter((r: { type: string }) => r.type === "pulumi:pulumi:StackReference").map((r: { name: string }) => r.name);
 });
@@ -31,4 +31,11 @@ test("a stack deployed with 4.6.0 and configured for 4.7.0 warns once, naming bo
 
 test("the stack outputs record the API-M version for the next preview", () => {
     expect(outputs.apimVersion).toBe("4.7.0");
+});
+
+test("a preview of a stack whose database ran 8.0, now configured for 8.4, warns that up will refuse the major upgrade", () => {
+    const engineWarnings = warnings.filter((w) => w.includes("dbEngineVersion moves the database"));
+    expect(engineWarnings).toHaveLength(1);
+    expect(engineWarnings[0]).toContain("from MySQL 8.0 (deployed) to 8.4, a major upgrade");
+    expect(outputs.databaseEngineVersion).toBe("8.4");
 });

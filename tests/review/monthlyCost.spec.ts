@@ -39,6 +39,25 @@ describe("monthly cost", () => {
         expect(line(multi, "RDS gp3 storage Multi-AZ").monthlyUsd).toBeCloseTo(20 * EU.rdsGp3MultiAzGbMonth, 6);
     });
 
+    it("shows the Extended Support charge of a database kept on MySQL 8.0, for the standby too, and none for 8.4 or an opted-out 8.0", () => {
+        const db = (engineVersion: string, multiAz: boolean, engineLifecycleSupport?: string) =>
+            r("aws:rds/instance:Instance", "db", { instanceClass: "db.r6g.xlarge", multiAz, allocatedStorage: 20, storageType: "gp3", engineVersion, engineLifecycleSupport });
+        const item = "RDS Extended Support (MySQL 8.0.39, past standard support)";
+        // 4 vCPUs, two instances, the first two years' $0.100 per vCPU-hour
+        expect(line(monthlyCost([db("8.0.39", true, "open-source-rds-extended-support")], "us-east-1"), item)).toMatchObject({
+            quantity: HOURS * 4 * 2, unit: "vCPU-h", monthlyUsd: expect.closeTo(HOURS * 8 * 0.1, 6),
+        });
+        // AWS's default is to enrol, so a render without the input is billed too
+        expect(line(monthlyCost([db("8.0.39", false)], "us-east-1"), item).monthlyUsd).toBeCloseTo(HOURS * 4 * 0.1, 6);
+        const noCharge = (estimate: CostEstimate) => estimate.lines.filter((l) => l.item.startsWith("RDS Extended Support"));
+        expect(noCharge(monthlyCost([db("8.4", true, "open-source-rds-extended-support")], "us-east-1"))).toEqual([]);
+        expect(noCharge(monthlyCost([db("8.0", true, "open-source-rds-extended-support-disabled")], "us-east-1"))).toEqual([]);
+        // a region whose rate the table lacks says so rather than leaving the charge out
+        const eu = monthlyCost([db("8.0.39", false, "open-source-rds-extended-support")], "eu-west-1");
+        expect(line(eu, item)).toMatchObject({ monthlyUsd: undefined, note: expect.stringMatching(/no Extended Support price/) });
+        expect(eu.unpriced).toContain(item);
+    });
+
     it("charges backup storage only beyond the allocated size", () => {
         const db = r("aws:rds/instance:Instance", "db", { instanceClass: "db.t3.medium", allocatedStorage: 5, storageType: "gp3", backupRetentionPeriod: 11 });
         // 5 GB of data plus 10 days of 10% changes = 10 GB of backups, 5 GB free.
@@ -125,5 +144,24 @@ describe("the price table", () => {
         expect(prices).toBeDefined();
         expect(prices.ec2InstanceHour[String(file.projectConfig.instanceType)]).toBeGreaterThan(0);
         expect(prices.rdsMysqlSingleAzHour[String(file.projectConfig.dbInstanceClass)]).toBeGreaterThan(0);
+    });
+});
+
+describe("S3 in the monthly cost", () => {
+    const bucket = (name: string) => ({ ...r("aws:s3/bucket:Bucket", name), outputs: { bucket: `${name}-1a2b`, arn: `arn:aws:s3:::${name}-1a2b` } });
+    const object = (bucketName: string, content: string) => r("aws:s3/bucketObjectv2:BucketObjectv2", "boot-script", { bucket: bucketName, key: "boot/x/s", content });
+
+    it("prices the objects the stack uploads by their size, with no 'no price' line, and assumes 5 GB only for a bucket AWS services fill", () => {
+        const script = "#!/bin/bash\n".repeat(2000);
+        const estimate = monthlyCost([bucket("logs"), bucket("boot"), object("boot-1a2b", script)], "eu-west-1");
+        expect(estimate.unpriced).toEqual([]);
+        // the access-log bucket keeps its assumption; the boot bucket does not get one
+        expect(line(estimate, "S3 Standard storage")).toMatchObject({ quantity: 5, monthlyUsd: expect.closeTo(5 * EU.s3StandardGbMonth, 9) });
+        const uploads = line(estimate, "S3 Standard storage, objects the stack uploads");
+        expect(uploads).toMatchObject({ quantity: 24000 / 1e9, unit: "GB-month", unitPriceUsd: EU.s3StandardGbMonth });
+        expect(uploads.monthlyUsd).toBeLessThan(0.01);
+        expect(uploads.note).toContain("1 object, 24,000 bytes");
+        // the boot bucket alone: no assumed storage line at all
+        expect(monthlyCost([bucket("boot"), object("boot-1a2b", script)], "eu-west-1").lines.map((l) => l.item)).toEqual(["S3 Standard storage, objects the stack uploads"]);
     });
 });

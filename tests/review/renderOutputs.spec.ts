@@ -59,7 +59,7 @@ describe("architecture.md", () => {
         expect(d).toContain('-->|"gw.dev.apim.example.com :443 + Upgrade: websocket"| r_wso2_lb_websocket');
         expect(d).toContain('r_wso2_lb_portal -->|"9443"| r_wso2_apim_2_instance');
         expect(d).toMatch(/subgraph subnet_wso2_network_private_1\[[^\n]*\n\s+r_wso2_apim_1_instance\["apim-1<br\/>t3\.large"\]/);
-        expect(d).toContain('r_wso2_db_instance[("RDS mysql 8.0<br/>db.t4g.medium, single-AZ")]');
+        expect(d).toContain('r_wso2_db_instance[("RDS mysql 8.4<br/>db.t4g.medium, single-AZ")]');
         expect(d).toContain("EFS share, encrypted");
         expect(d).toContain('r_wso2_apim_1_instance -.->|"reads (IAM)"| r_wso2_secrets_secret');
         expect(d).toContain('r_wso2_apim_1_instance <-.->|"9711, 8672"| r_wso2_apim_2_instance');
@@ -70,6 +70,24 @@ describe("architecture.md", () => {
         expect(dev.architecture).toContain('r_wso2_apim_1_instance -.->|"3306"| r_wso2_db_instance');
         expect(architectureDiagram(withoutDbRule)).not.toContain("r_wso2_db_instance -");
         expect(architectureDiagram(withoutDbRule)).not.toMatch(/-\.->\|"3306"\|/);
+    });
+
+    it("shows the bucket the nodes fetch their boot script from, read through their role, and not the access-log bucket", () => {
+        const d = dev.architecture;
+        expect(d).toContain('r_wso2_boot_bucket("S3 bucket, boot script<br/>its own KMS key")');
+        for (const n of [1, 2]) expect(d).toContain(`r_wso2_apim_${n}_instance -.->|"reads (IAM)"| r_wso2_boot_bucket`);
+        // the edge follows the role's policy: without the s3:GetObject statement there is none
+        const withoutRead = dev.resources.map((r) => {
+            if (r.name !== "wso2-node-identity-policy") return r;
+            const policy = JSON.parse(r.inputs.policy);
+            policy.Statement = policy.Statement.filter((s: { Action: string[] }) => !s.Action.includes("s3:GetObject"));
+            return { ...r, inputs: { ...r.inputs, policy: JSON.stringify(policy) } };
+        });
+        expect(architectureDiagram(withoutRead)).toContain("r_wso2_boot_bucket(");
+        expect(architectureDiagram(withoutRead)).not.toContain("| r_wso2_boot_bucket");
+        // a bucket only AWS services write into (prod's access logs) is not one the nodes read
+        const logs = { type: "aws:s3/bucket:Bucket", name: "wso2-lb-logs", parent: null, inputs: {}, outputs: { bucket: "wso2-lb-logs-1", arn: "arn:aws:s3:::wso2-lb-logs-1" } };
+        expect(architectureDiagram([...dev.resources, logs])).toBe(d);
     });
 
     it("places each node in the subnet its instance names", () => {
