@@ -25,6 +25,11 @@ export interface LoadBalancerArgs {
     readonly certificateArn: pulumi.Input<string>;
     /** The two public names the listener rules route on. */
     readonly hostNames: { readonly portal: string; readonly gateway: string };
+    /**
+     * Drop request headers whose names are not letters, digits and hyphens. Default false: API clients send
+     * headers like api_key, and the ALB would drop them silently.
+     */
+    readonly dropInvalidHeaders?: boolean;
     /** ALB deletion protection. Default false. */
     readonly deletionProtection?: boolean;
     /** Write access logs to an S3 bucket this component creates. Default false. */
@@ -86,8 +91,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
                 internal: false,
                 subnets: args.subnetIds,
                 securityGroups: [args.securityGroupId],
-                dropInvalidHeaderFields: true,
-                desyncMitigationMode: "strictest",
+                dropInvalidHeaderFields: args.dropInvalidHeaders ?? false,
+                // strictest answers 400 to requests that are merely sloppy (RFC 7230 grey areas), which an API
+                // gateway's clients send; defensive still blocks the ones that can desync the ALB and its targets.
+                desyncMitigationMode: "defensive",
                 enableDeletionProtection: deletionProtection,
                 idleTimeout: IDLE_TIMEOUT_SECONDS,
                 enableHttp2: true,

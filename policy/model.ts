@@ -45,6 +45,8 @@ export interface ChecklistPolicy {
     readonly rows: readonly number[];
     /** Scanner rule ids: checkov CKV_*, trivy AWS-*, AWS Security Hub FSBP controls. */
     readonly ruleIds: readonly string[];
+    /** Scanner rules of its rows that it deliberately does not enforce; the description says why. */
+    readonly relaxedRuleIds?: readonly string[];
     readonly description: string;
     /** Reads the development flag (its production-only items are waived on development stacks). */
     readonly environmentAware?: boolean;

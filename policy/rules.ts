@@ -403,17 +403,18 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
     {
         name: "alb-header-hardening",
         rows: [10],
-        ruleIds: ["CKV_AWS_131", "AWS-0052", "ELB.4", "CKV_AWS_328", "ELB.12"],
-        description: "Application load balancers drop invalid header fields and mitigate HTTP desync (defensive or strictest, not monitor).",
+        ruleIds: ["CKV_AWS_328", "ELB.12"],
+        relaxedRuleIds: ["CKV_AWS_131", "AWS-0052", "ELB.4"],
+        description:
+            "Application load balancers mitigate HTTP desync (defensive or strictest, not monitor). Dropping header fields whose names " +
+            "are not letters, digits and hyphens is not required: an API gateway's clients send such headers (api_key, x_correlation_id), " +
+            "and the ALB drops them without a word.",
         check: {
             kind: "resource",
             types: T.loadBalancers,
             run: (r) => {
                 if ((r.props.loadBalancerType ?? "application") !== "application") return [];
-                const out: string[] = [];
-                if (r.props.dropInvalidHeaderFields !== true) out.push("the load balancer forwards invalid header fields (dropInvalidHeaderFields)");
-                if (r.props.desyncMitigationMode === "monitor") out.push("desync mitigation only monitors (desyncMitigationMode)");
-                return out;
+                return r.props.desyncMitigationMode === "monitor" ? ["desync mitigation only monitors (desyncMitigationMode)"] : [];
             },
         },
     },

@@ -18,6 +18,9 @@ export function flowLogAssumeRolePolicy(accountId: string): object {
 export function flowLogDeliveryPolicy(logGroupArn: string): object {
     // A log group ARN from the API may or may not end in ":*"; streams live under "<group>:*".
     const group = logGroupArn.replace(/:\*$/, "");
+    // DescribeLogGroups lists groups and takes no single group's ARN: the narrowest resource AWS accepts
+    // is every group of the account and region.
+    const everyGroup = group.replace(/:log-group:.*$/, ":log-group:*");
     return {
         Version: "2012-10-17",
         Statement: [
@@ -27,6 +30,8 @@ export function flowLogDeliveryPolicy(logGroupArn: string): object {
                 Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 Resource: [group, `${group}:*`],
             },
+            // AWS's documented role for flow logs to CloudWatch Logs has it; the service checks its group with it.
+            { Sid: "FindLogGroup", Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: [everyGroup] },
         ],
     };
 }

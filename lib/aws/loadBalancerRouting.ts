@@ -88,7 +88,19 @@ export const TARGET_HEALTH_CHECK = {
 export const DEREGISTRATION_DELAY_SECONDS = 60;
 /** lb_cookie lifetime of the portal stickiness (the ALB default, one day). */
 export const PORTAL_STICKINESS_SECONDS = 86400;
-/** Long enough for idle WebSocket connections and slow API backends; the ALB default is 60. */
-export const IDLE_TIMEOUT_SECONDS = 300;
+/**
+ * Seconds the ALB keeps a connection with no data either way, client and target side, upgraded WebSockets
+ * included (the ALB default is 60). Above WSO2's 120 s global endpoint timeout plus its 15 s check, so a
+ * slow backend's error comes from the gateway, not an ALB 504; below the gateway's 180 s socket timeout,
+ * which stays WSO2's because it also drives the gateway's backend read, connect and pool-idle timeouts.
+ */
+export const IDLE_TIMEOUT_SECONDS = 150;
+/**
+ * How much longer than the ALB every node listener it talks to keeps an idle connection, so the ALB always
+ * closes first; a node closing first can meet a request the ALB just sent on it, which becomes a 502.
+ */
+export const TARGET_KEEP_ALIVE_MARGIN_SECONDS = 30;
+/** The idle time node listeners must allow; the portal's Tomcat connector is set to it. */
+export const TARGET_KEEP_ALIVE_SECONDS = IDLE_TIMEOUT_SECONDS + TARGET_KEEP_ALIVE_MARGIN_SECONDS;
 /** The TLS 1.3 + 1.2 policy; the API default ELBSecurityPolicy-2016-08 still allows TLS 1.0. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";

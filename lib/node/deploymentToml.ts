@@ -6,6 +6,7 @@ import { ClusterPlan, NodePlan, peersOf } from "../plan/clusterPlan";
 import { PORTS } from "../plan/ports";
 import { SERVER_SECRET_ENV, envPlaceholder, vaultPlaceholder } from "../plan/secretKeys";
 import { DB_POOL_MAX_ACTIVE } from "../plan/databaseParameters";
+import { TARGET_KEEP_ALIVE_SECONDS } from "../aws/loadBalancerRouting";
 
 export const BASE_DEPLOYMENT_TOML = path.join(__dirname, "..", "..", "config-templates", "deployment.toml");
 
@@ -46,7 +47,8 @@ export function derivedDeploymentValues(config: StackConfig, plan: ClusterPlan, 
         // Step 2: the load balancer's portal host, and the port clients see.
         server: { hostname: portal, node_ip: envPlaceholder("NODE_IP") },
         transport: {
-            https: { properties: { proxyPort: PORTS.loadBalancerHttps } },
+            // Tomcat's 60 s default keep-alive would close idle ALB connections before the ALB does (502s).
+            https: { properties: { proxyPort: PORTS.loadBalancerHttps, keepAliveTimeout: TARGET_KEEP_ALIVE_SECONDS * 1000 } },
             http: { properties: { proxyPort: PORTS.loadBalancerHttp } },
         },
         super_admin: { username: config.apim.adminUsername, password: secret("adminPassword") },

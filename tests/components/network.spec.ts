@@ -228,6 +228,15 @@ test("the flow-log policy covers the group and its streams whatever ARN form AWS
     expect(withStar.Statement[0].Resource).toEqual([arn, `${arn}:*`]);
 });
 
+test("the flow-log role has every action AWS documents for delivery to CloudWatch Logs, each on the narrowest resource", () => {
+    const policy = flowLogDeliveryPolicy("arn:aws:logs:eu-west-1:123456789012:log-group:/wso2-apim-ha/dev/flow-logs") as any;
+    const granted = Object.fromEntries(policy.Statement.flatMap((s: any) => s.Action.map((a: string) => [a, s.Resource])));
+    // CreateLogGroup is left out: the stack creates the group itself, with retention and the stack key.
+    expect(Object.keys(granted).sort()).toEqual(["logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents"]);
+    expect(granted["logs:DescribeLogGroups"]).toEqual(["arn:aws:logs:eu-west-1:123456789012:log-group:*"]);
+    expect(granted["logs:PutLogEvents"]).toEqual(["arn:aws:logs:eu-west-1:123456789012:log-group:/wso2-apim-ha/dev/flow-logs", "arn:aws:logs:eu-west-1:123456789012:log-group:/wso2-apim-ha/dev/flow-logs:*"]);
+});
+
 test("no unknown invokes", () => {
     expect(run.unknownCalls).toEqual([]);
 });

@@ -224,7 +224,6 @@ const CASES: Record<string, { fires: Case[]; holds: Case[] }> = {
     },
     "alb-header-hardening": {
         fires: [
-            { label: "invalid headers forwarded", resources: [alb({ dropInvalidHeaderFields: false })], message: /invalid header/ },
             { label: "desync only monitored", resources: [alb({ desyncMitigationMode: "monitor" })], message: /desync/ },
         ],
         holds: [

@@ -89,6 +89,19 @@ describe("rolling replacement", () => {
         expect([...last.dependsOn].sort()).toEqual(expect.arrayContaining(everyNode.sort()));
     });
 
+    it("moves a node's private name to a new instance only once its rolling gate has passed, and makes no node wait for a name", () => {
+        for (const instance of model.instances()) {
+            const n = nodeIndex(instance);
+            const record = model.named(`wso2-apim-${n}-dns`);
+            expect(record.inputs).toMatchObject({ name: HOSTS[n - 1], type: "A", records: [instance.outputs.privateIp] });
+            // the gate, which on a replacement waits for the new instance to serve (and on a first deploy returns at once)
+            expect(record.dependsOn).toContain(gateOf(n));
+            // so the gate must not wait for the name, nor must the next node
+            expect(model.dependencyClosure(gateOf(n), () => true)).not.toContain(record.name);
+            for (const other of model.instances()) expect(model.dependencyClosure(other.name, () => true)).not.toContain(record.name);
+        }
+    });
+
     it("replaces a node, instead of restarting it, when its user data changes", () => {
         for (const instance of model.instances()) expect(instance.inputs.userDataReplaceOnChange).toBe(true);
     });
@@ -113,7 +126,9 @@ describe("rolling replacement", () => {
         "wso2-sg-file-system-in-2049-node": "NFS into the file system (share step)",
         "wso2-node-identity-profile": "its instance profile (iamInstanceProfile)",
         "wso2-kms-key": "the stack key its root volume is encrypted with (rootBlockDevice.kmsKeyId)",
-        "wso2-node-identity-policy": "the role's rights to read the secret, mount the share and write logs",
+        "wso2-node-identity-policy": "the role's rights to fetch the boot script, read the secret, mount the share and write logs",
+        "wso2-boot-script": "the boot script's object, which the loader fetches first (its bucket and key are in the user data)",
+        "wso2-boot-policy": "the boot bucket's TLS-only policy, in place before the first read",
         "wso2-node-identity-logs": "the log group its boot log goes to (user data)",
         "wso2-secrets-secret": "the secret's ARN (user data)",
         "wso2-secrets-secret-value": "the secret's value, read by the first boot step",

@@ -31,6 +31,8 @@ const TEMPLATE_KEYS = new Set([
     ]),
     "database.local.url",
     "transport.https.properties.proxyPort", "transport.http.properties.proxyPort", "transport.https.sslHostConfig.properties.protocols",
+    // catalina-server.xml.j2 writes every transport.https.properties key onto the 9443 connector
+    "transport.https.properties.keepAliveTimeout",
     ...["primary", "internal", "tls"].flatMap((k) => ["file_name", "type", "password", "alias", "key_password"].map((f) => `keystore.${k}.${f}`)),
     "truststore.file_name", "truststore.type", "truststore.password",
     ...["name", "type", "gateway_type", "provider", "display_in_api_console", "description", "show_as_token_endpoint_url", "service_url",

@@ -15,6 +15,7 @@ export const SPEC_ENTRIES = {
      * and the policy pack's own server, which is here to keep the two workers' shares even.
      */
     program: [
+        "components/bootArtifacts",
         "components/clusterSecrets",
         "components/databaseTier",
         "components/network",
@@ -25,6 +26,7 @@ export const SPEC_ENTRIES = {
         "operations/operations",
         "operations/program",
         "policy/packServer",
+        "program/databaseEngineChange",
         "program/deployGuard",
         "program/existingVpc",
         "program/nodePair",
@@ -38,6 +40,7 @@ export const SPEC_ENTRIES = {
         "bootstrap/static",
         "config/apimVersionChange",
         "config/configFiles",
+        "config/databaseEngineChange",
         "config/instanceTypeCheck",
         "config/stackConfig",
         "docs/readme",
@@ -53,6 +56,7 @@ export const SPEC_ENTRIES = {
         "program/rollingGateScript",
         "render/bootContract",
         "render/deploymentToml",
+        "render/keepAlive",
         "render/nodeUserData",
         "review/monthlyCost",
         "review/renderDiff",
