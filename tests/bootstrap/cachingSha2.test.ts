@@ -4,13 +4,12 @@
  * (tests/support/fakeMysqlServer.ts), because MariaDB servers cannot speak that plugin. What this cannot
  * show is RDS's own side of the handshake; the stand-in follows MySQL's protocol documentation.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CACHING_SHA2, FakeMysqlServer, cachingSha2Scramble, scrambleMatches } from "../support/fakeMysqlServer";
 import { scratchDir } from "../support/scratchDir";
 import { requireTool } from "../support/validators";
-import { Fixtures, STUBBED, Sandbox, buildFixtures, makeSandbox, runBootstrap, sh } from "./fixtures/sandbox";
+import { Fixtures, RunResult, STUBBED, Sandbox, buildFixtures, makeSandbox, runBootstrap, runProcess, sh } from "./fixtures/sandbox";
 
 const tools = ["mysql", "openssl"].every((t) => requireTool(t));
 const suite = tools ? describe : describe.skip;
@@ -26,23 +25,9 @@ test("the stand-in's scramble check is SHA256(password) XOR SHA256(SHA256(SHA256
     expect(scrambleMatches(scramble, "pass'word\"", nonce)).toBe(false);
 });
 
-interface ClientRun {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
 /** The real client, asynchronously: the stand-in answers from this process's event loop. */
-function client(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ClientRun> {
-    return new Promise((resolve, reject) => {
-        const child = spawn("mysql", args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+function client(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+    return runProcess("mysql", args, { ...process.env, ...env });
 }
 
 const failure = (stderr: string): string => stderr.split("\n").filter((l) => l.includes("FAILED:")).pop() ?? "";
@@ -76,7 +61,7 @@ suite("caching_sha2_password over TLS, with the real MariaDB client", () => {
     }
 
     /** The client with the options the boot's option file sets, on the command line. */
-    const direct = (p: number, pw: string, extra: string[] = []): Promise<ClientRun> =>
+    const direct = (p: number, pw: string, extra: string[] = []): Promise<RunResult> =>
         client(["--no-defaults", "-h127.0.0.1", `-P${p}`, "-uadmin", `--password=${pw}`, "--ssl", `--ssl-ca=${caFile}`, "--connect-timeout=10", ...extra, "-NBe", "SELECT 1"]);
 
     beforeAll(async () => {

@@ -14,11 +14,10 @@ import { renderNodeUserData } from "../../lib/node/nodeUserData";
 import { writtenFiles } from "../../lib/node/userDataDecoding";
 import { bootScriptArtifact } from "../../lib/node/bootScript";
 import { parse as parseYaml } from "yaml";
-import { spawn as spawnProcess } from "child_process";
 import { createHash } from "crypto";
-import { STUBBED as SANDBOX_STUBS } from "./fixtures/sandbox";
 import {
-    APIM_HOME, Fixtures, RunResult, Sandbox, buildFixtures, calls, copySandbox, keytool, makeSandbox, runBootstrap, sh, sha256, stepsStarted, tempDir, unpacked, walk,
+    APIM_HOME, Fixtures, RunResult, Sandbox, buildFixtures, calls, copySandbox, keytool, makeSandbox, runBootstrap, runProcess, sh, sha256, stepsStarted, tempDir, unpacked, walk,
+    STUBBED as SANDBOX_STUBS,
     DEPLOYMENT_TOML, VERSION,
 } from "./fixtures/sandbox";
 import * as TOML from "@iarna/toml";
@@ -61,15 +60,7 @@ interface BootedNode {
  * rendered (the loader resolves them under WSO2AM_ROOT, as the boot script does its paths).
  */
 function runCommand(sb: Sandbox, argv: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-        const child = spawnProcess(path.join(sb.root, argv[0]), argv.slice(1), { env: { ...sb.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    return runProcess(path.join(sb.root, argv[0]), argv.slice(1), { ...sb.env, ...extraEnv });
 }
 
 /** The stand-in S3 (fixtures/stub.sh) of one sandbox: `content` at s3://<bucket>/<key>. */
