@@ -18,19 +18,23 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidates a name was probably meant to be, closest first: those a few edits away (a third of the
- * name's length, at least one), or that contain the name or are contained in it (`vpcId` → `existingVpcId`).
+ * name's length, at least one), or, when none is, those that contain the name or are contained in it
+ * (`vpcId` → `existingVpcId`; but `instancetype` → `instanceType` alone, not `gatewayInstanceType` too).
  */
 export function closestNames(name: string, candidates: readonly string[], limit = 3): string[] {
     const lower = name.toLowerCase();
     const allowed = Math.max(1, Math.floor(name.length / 3));
-    return candidates
+    const scored = candidates
+        .filter((candidate) => candidate !== name)
         .map((candidate) => {
             const other = candidate.toLowerCase();
             const contains = lower.length >= 4 && (other.includes(lower) || lower.includes(other));
             const distance = editDistance(name, candidate);
-            return { candidate, distance, near: distance <= allowed || contains };
-        })
-        .filter((c) => c.near && c.candidate !== name)
+            return { candidate, distance, typo: distance <= allowed, contains };
+        });
+    const typos = scored.some((c) => c.typo);
+    return scored
+        .filter((c) => (typos ? c.typo : c.contains))
         .sort((x, y) => x.distance - y.distance || x.candidate.localeCompare(y.candidate))
         .slice(0, limit)
         .map((c) => c.candidate);

@@ -34,6 +34,22 @@ export type CertificateConfig =
     | { readonly mode: "dns-validated"; readonly hostedZoneName: string }
     | { readonly mode: "self-signed"; readonly hostedZoneName?: string };
 
+/** WSO2 Universal Gateways in an Auto Scaling group, taking the gateway host's traffic from the pair. */
+export type GatewaysConfig =
+    | { readonly enabled: false }
+    | {
+          readonly enabled: true;
+          readonly minSize: number;
+          readonly maxSize: number;
+          readonly instanceType: string;
+          readonly jvmHeapSizeMb: number;
+          /** Average CPU utilisation target tracking keeps the group at. */
+          readonly targetCpuPercent: number;
+          /** Always a concrete URL: the GA release of the gateway pack when the stack leaves it empty. */
+          readonly distributionUrl: string;
+          readonly distributionSha256: string;
+      };
+
 export type AnalyticsConfig =
     | { readonly enabled: false }
     | { readonly enabled: true; readonly configEndpoint: string; readonly authToken: Input<string> };
@@ -82,6 +98,7 @@ export interface StackConfig {
     readonly loadBalancerDropInvalidHeaders: boolean;
     readonly logRetentionDays: number;
     readonly analytics: AnalyticsConfig;
+    readonly gateways: GatewaysConfig;
     /** CloudWatch alarms, their SNS topic, the dashboard and the saved queries; email subscribes to the topic. */
     readonly alarms: { readonly enabled: boolean; readonly email?: string };
     /** Interface endpoints (and, in a new VPC, an S3 gateway endpoint) for the AWS APIs the nodes call. */
@@ -148,6 +165,11 @@ function unknownKeyMessage(key: string, declared: readonly string[]): string {
 
 export function gaDistributionUrl(version: string): string {
     return `https://github.com/wso2/product-apim/releases/download/v${version}/wso2am-${version}.zip`;
+}
+
+/** The Universal Gateway pack, released beside the all-in-one one. */
+export function gaGatewayDistributionUrl(version: string): string {
+    return `https://github.com/wso2/product-apim/releases/download/v${version}/wso2am-universal-gw-${version}.zip`;
 }
 
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -270,6 +292,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declare
     }
 
     const analytics = parseAnalytics(raw, bool, str, bad);
+    const gateways = parseGateways(str, int, bool, bad, isSet, version);
 
     const dbSnapshotIdentifier = str("dbSnapshotIdentifier");
     // A snapshot name (automated ones are "rds:<instance>-<date>"), or a snapshot ARN (shared from another account).
@@ -314,6 +337,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declare
         loadBalancerDropInvalidHeaders: bool("loadBalancerDropInvalidHeaders"),
         logRetentionDays,
         analytics,
+        gateways,
         alarms: { enabled: bool("alarmsEnabled"), email: alarmEmail || undefined },
         vpcEndpoints: bool("vpcEndpoints"),
     };
@@ -324,6 +348,7 @@ export function placeholderChecksumKeys(config: StackConfig): string[] {
     return [
         ["distributionSha256", config.apim.distributionSha256],
         ["mysqlConnectorSha256", config.apim.mysqlConnectorSha256],
+        ["gatewayDistributionSha256", config.gateways.enabled ? config.gateways.distributionSha256 : ""],
     ].filter(([, value]) => value === PLACEHOLDER_SHA256).map(([key]) => key);
 }
 
@@ -471,6 +496,45 @@ function parseCertificate(
             if ("certificateMode" in values) bad("certificateMode", `expected one of ${CERTIFICATE_MODES.join(", ")}, got "${mode}"`);
             return undefined;
     }
+}
+
+/** Every gateway key is refused while gateways are off: a stack file that sets one reads as if it had gateways. */
+const GATEWAY_KEYS = [
+    "gatewayMinSize", "gatewayMaxSize", "gatewayInstanceType", "gatewayJvmHeapSizeMb", "gatewayTargetCpuPercent",
+    "gatewayDistributionUrl", "gatewayDistributionSha256",
+] as const;
+
+function parseGateways(
+    str: (k: string) => string,
+    int: (k: string) => number,
+    bool: (k: string) => boolean,
+    bad: Bad,
+    isSet: (k: string) => boolean,
+    apimVersion: string,
+): GatewaysConfig {
+    if (!bool("gatewaysEnabled")) {
+        for (const key of GATEWAY_KEYS.filter(isSet)) bad(key, "only used with gatewaysEnabled true");
+        return { enabled: false };
+    }
+    const whole = (k: string, min: number, max: number, what: string) => {
+        const v = int(k);
+        if (!(Number.isInteger(v) && v >= min && v <= max)) bad(k, `expected ${what}, got ${v}`);
+        return v;
+    };
+    const minSize = whole("gatewayMinSize", 1, 100, "a whole number of gateways from 1 to 100");
+    const maxSize = whole("gatewayMaxSize", 1, 100, "a whole number of gateways from 1 to 100 (0 would leave the gateway host with nothing to serve it)");
+    if (Number.isInteger(minSize) && Number.isInteger(maxSize) && maxSize < minSize) bad("gatewayMaxSize", `must be at least gatewayMinSize (${minSize}), got ${maxSize}`);
+    const instanceType = str("gatewayInstanceType");
+    if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType)) bad("gatewayInstanceType", `expected an EC2 instance type like c6i.large, got "${instanceType}"`);
+    const jvmHeapSizeMb = whole("gatewayJvmHeapSizeMb", 1024, 65536, "a whole number from 1024 to 65536");
+    const targetCpuPercent = whole("gatewayTargetCpuPercent", 20, 90, "a whole percentage from 20 to 90");
+    const distributionUrl = str("gatewayDistributionUrl") || gaGatewayDistributionUrl(apimVersion);
+    if (!/^https:\/\/[^\s"'$`\\]+$/.test(distributionUrl)) bad("gatewayDistributionUrl", `expected an https:// URL, got "${distributionUrl}"`);
+    const distributionSha256 = str("gatewayDistributionSha256");
+    if (!SHA256.test(distributionSha256)) {
+        bad("gatewayDistributionSha256", `gatewaysEnabled needs the SHA-256 of the gateway pack at ${distributionUrl} (64 lower-case hex characters, sha256sum output), got "${distributionSha256}"`);
+    }
+    return { enabled: true, minSize, maxSize, instanceType, jvmHeapSizeMb, targetCpuPercent, distributionUrl, distributionSha256 };
 }
 
 function parseAnalytics(

@@ -18,8 +18,24 @@ export interface NodePlan {
     readonly zoneSlot: number;
 }
 
+/** The Universal Gateways' side of the plan, when the stack has them. */
+export interface GatewayPlan {
+    /** Short name, used in resource names and the gateways' log streams: gateway. */
+    readonly name: string;
+    /**
+     * How gateways reach the control plane (key manager, event hub, throttling service URLs): a private name
+     * resolving to every pair node, so no one node is a single point of failure for them. The cluster
+     * certificate names it.
+     */
+    readonly controlPlaneHostName: string;
+    /** The gateway pack's start script, relative to APIM_HOME (the pack has no api-manager.sh). */
+    readonly startScript: string;
+}
+
 export interface ClusterPlan {
     readonly nodes: readonly NodePlan[];
+    /** Undefined while the stack has no Universal Gateways. */
+    readonly gateways?: GatewayPlan;
     readonly privateZoneName: string;
     readonly hostNames: { readonly portal: string; readonly gateway: string };
     readonly database: {
@@ -78,6 +94,7 @@ export function planCluster(config: StackConfig): ClusterPlan {
     const connector = config.apim.mysqlConnectorVersion;
     return {
         nodes,
+        gateways: config.gateways.enabled ? { name: "gateway", controlPlaneHostName: `control-plane.${zone}`, startScript: "bin/gateway.sh" } : undefined,
         privateZoneName: zone,
         hostNames: config.hostNames,
         database: {

@@ -194,7 +194,7 @@ describe("stack configuration", () => {
         });
 
         it("suggests every near key when several are near", () => {
-            expect(messageFor("sha256")).toBe("unknown key; did you mean distributionSha256 or mysqlConnectorSha256?");
+            expect(messageFor("sha256")).toBe("unknown key; did you mean distributionSha256, mysqlConnectorSha256 or gatewayDistributionSha256?");
         });
 
         it("points an AWS provider key set without its namespace at the provider's", () => {
