@@ -1,5 +1,5 @@
 import { parseStackConfig, StackConfig } from "../../lib/config/stackConfig";
-import { HEAP_HEADROOM_MIB, InstanceTypeLookup, instanceTypeProblems, isUnknownInstanceTypeError } from "../../lib/config/instanceTypeCheck";
+import { HEAP_HEADROOM_MIB, InstanceTypeLookup, gatewaySizing, instanceTypeProblems, isUnknownInstanceTypeError, machineProblems } from "../../lib/config/instanceTypeCheck";
 
 /** The instance type checked against what EC2 says about it (looked up during preview and up). */
 
@@ -61,5 +61,30 @@ describe("the instance type itself", () => {
     it("recognises EC2's answer for a type it does not have, and only that", () => {
         expect(isUnknownInstanceTypeError("api error InvalidInstanceType: The following supplied instance types do not exist: [m6i.huge]")).toBe(true);
         expect(isUnknownInstanceTypeError("api error UnauthorizedOperation: You are not authorized to perform this operation.")).toBe(false);
+    });
+});
+
+describe("the gateways' instance type and heap, checked the same way under their own keys", () => {
+    const gateways = (overrides: Record<string, unknown>) =>
+        configWith({ gatewaysEnabled: true, gatewayDistributionSha256: "c".repeat(64), ...overrides });
+
+    it("has nothing to check while gateways are off", () => {
+        expect(gatewaySizing(configWith({}))).toBeUndefined();
+    });
+
+    it("accepts the default c6i.large with a 2048 MiB heap, and names the gateway keys when the heap does not fit", () => {
+        expect(machineProblems(gatewaySizing(gateways({}))!, found(4096), "x86_64")).toEqual([]);
+        expect(machineProblems(gatewaySizing(gateways({ gatewayJvmHeapSizeMb: 4096 }))!, found(4096), "x86_64")).toEqual([
+            {
+                key: "gatewayJvmHeapSizeMb",
+                message: expect.stringMatching(/^4096 MiB does not fit c6i\.large \(2 vCPU, 4096 MiB of memory\): at most 2048 MiB.*Lower gatewayJvmHeapSizeMb or choose a larger gatewayInstanceType$/),
+            },
+        ]);
+    });
+
+    it("refuses a gateway instance type EC2 lacks, naming gatewayInstanceType", () => {
+        expect(machineProblems(gatewaySizing(gateways({ gatewayInstanceType: "c6i.huge" }))!, { status: "unknown" }, "x86_64")).toEqual([
+            { key: "gatewayInstanceType", message: expect.stringMatching(/^unknown instance type "c6i\.huge"/) },
+        ]);
     });
 });

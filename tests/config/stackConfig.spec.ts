@@ -1,4 +1,4 @@
-import { parseStackConfig, readDeclaredKeys, StackConfigError, checkExistingSubnetZones, configWarnings, StackConfig } from "../../lib/config/stackConfig";
+import { parseStackConfig, readDeclaredKeys, StackConfigError, checkExistingSubnetZones, configWarnings, placeholderChecksumKeys, StackConfig } from "../../lib/config/stackConfig";
 import { readStackFile } from "../../lib/config/stackFile";
 
 const valid = {
@@ -37,6 +37,21 @@ describe("stack configuration", () => {
         // a supported engine, not billed for Extended Support, and API clients' headers kept
         expect(config.database).toMatchObject({ engineVersion: "8.4", extendedSupport: false, allowMajorVersionUpgrade: false });
         expect(config.loadBalancerDropInvalidHeaders).toBe(false);
+    });
+
+    it("turns gateways on with WSO2's gateway pack for the API-M version and the sizes' defaults", () => {
+        const declared = readDeclaredKeys();
+        expect(parseStackConfig(valid).gateways).toEqual({ enabled: false });
+        expect(parseStackConfig({ ...valid, apimVersion: "4.6.0", gatewaysEnabled: true, gatewayDistributionSha256: "c".repeat(64) }).gateways).toEqual({
+            enabled: true,
+            minSize: declared.gatewayMinSize.default,
+            maxSize: declared.gatewayMaxSize.default,
+            instanceType: "c6i.large",
+            jvmHeapSizeMb: 2048,
+            targetCpuPercent: declared.gatewayTargetCpuPercent.default,
+            distributionUrl: "https://github.com/wso2/product-apim/releases/download/v4.6.0/wso2am-universal-gw-4.6.0.zip",
+            distributionSha256: "c".repeat(64),
+        });
     });
 
     it("takes MySQL 8.0 only with Extended Support opted into", () => {
@@ -114,6 +129,13 @@ describe("stack configuration", () => {
         ["a missing required key", { portalHostName: undefined }, "portalHostName", /required/],
         ["a MySQL version WSO2 does not list", { dbEngineVersion: "9.1" }, "dbEngineVersion", /WSO2 lists as tested for API-M 4\.5\.0, 4\.6\.0, 4\.7\.0: 8\.4 or 8\.0.*got "9\.1"/],
         ["MySQL 5.7", { dbEngineVersion: "5.7.44" }, "dbEngineVersion", /8\.4 or 8\.0/],
+        ["a gateway key while gateways are off", { gatewayMaxSize: 6 }, "gatewayMaxSize", /^only used with gatewaysEnabled true$/],
+        ["gateways without their pack's checksum", { gatewaysEnabled: true }, "gatewayDistributionSha256", /gatewaysEnabled needs the SHA-256 of the gateway pack at https:\/\/github\.com\/wso2\/product-apim\/releases\/download\/v4\.7\.0\/wso2am-universal-gw-4\.7\.0\.zip/],
+        ["fewer gateways allowed than kept", { gatewaysEnabled: true, gatewayDistributionSha256: "c".repeat(64), gatewayMinSize: 4, gatewayMaxSize: 2 }, "gatewayMaxSize", /must be at least gatewayMinSize \(4\), got 2/],
+        ["no gateway at all", { gatewaysEnabled: true, gatewayDistributionSha256: "c".repeat(64), gatewayMinSize: 0, gatewayMaxSize: 0 }, "gatewayMaxSize", /0 would leave the gateway host with nothing to serve it/],
+        ["a gateway heap too small for API-M", { gatewaysEnabled: true, gatewayDistributionSha256: "c".repeat(64), gatewayJvmHeapSizeMb: 512 }, "gatewayJvmHeapSizeMb", /1024 to 65536/],
+        ["a CPU target scaling cannot keep", { gatewaysEnabled: true, gatewayDistributionSha256: "c".repeat(64), gatewayTargetCpuPercent: 100 }, "gatewayTargetCpuPercent", /20 to 90/],
+        ["a gateway pack over plain HTTP", { gatewaysEnabled: true, gatewayDistributionSha256: "c".repeat(64), gatewayDistributionUrl: "http://example.com/gw.zip" }, "gatewayDistributionUrl", /https:\/\//],
         ["MySQL 8.0 without Extended Support", { dbEngineVersion: "8.0.39" }, "dbExtendedSupport", /left RDS standard support on 2026-07-31.*Set dbExtendedSupport true.*or use dbEngineVersion 8\.4/],
     ];
 
@@ -230,6 +252,13 @@ describe("stack configuration", () => {
         expect(warnings).toMatch(/mysqlConnectorSha256/);
         expect(warnings).toMatch(/self-signed/);
         expect(configWarnings(parseStackConfig(valid)).filter((w) => /Sha256/.test(w))).toEqual([]);
+    });
+
+    it("counts the gateway pack's all-zero placeholder like the other checksums: preview warns, up refuses", () => {
+        const zeros = "0".repeat(64);
+        const config = parseStackConfig({ ...valid, gatewaysEnabled: true, gatewayDistributionSha256: zeros });
+        expect(placeholderChecksumKeys(config)).toEqual(["gatewayDistributionSha256"]);
+        expect(configWarnings(config).join("\n")).toContain("gatewayDistributionSha256 is the sample stack's all-zero placeholder");
     });
 
     it("warns when a production stack's alarms reach nobody", () => {
