@@ -43,6 +43,8 @@ export const SPEC_ENTRIES = {
         "config/databaseEngineChange",
         "config/instanceTypeCheck",
         "config/stackConfig",
+        "docs/configReference",
+        "docs/links",
         "docs/readme",
         "docs/workflow",
         "operations/alarmTable",
