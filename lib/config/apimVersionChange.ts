@@ -28,9 +28,9 @@ export function apimVersionChangeWarning(previousOutputs: Readonly<Record<string
     if (/^\d+(\.\d+)*$/.test(deployed) && /^\d+(\.\d+)*$/.test(configured) && compareVersions(configured, deployed) < 0) {
         return `apimVersion goes back from ${deployed} (deployed) to ${configured}. WSO2 has no downgrade: new nodes would refuse ` +
             `the ${deployed} schemas, and the rolling gate would stop at the first one. To go back, restore the database ` +
-            `snapshot taken before the upgrade (README, Upgrading API-M).`;
+            `snapshot taken before the upgrade (docs/upgrading.md, "Upgrading API-M").`;
     }
     return `apimVersion changes from ${deployed} (deployed) to ${configured}. New nodes start only on schemas migrated to ` +
-        `${configured} with WSO2's migration and marked for it (README, Upgrading API-M); otherwise the rolling gate stops ` +
+        `${configured} with WSO2's migration and marked for it (docs/upgrading.md, "Upgrading API-M"); otherwise the rolling gate stops ` +
         `at the first node while the old nodes keep serving. Expected if you have migrated already.`;
 }

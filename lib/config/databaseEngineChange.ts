@@ -30,16 +30,16 @@ export function databaseEngineChange(
     }
     if (Number(to) < Number(from)) {
         const refusal = `dbEngineVersion goes back from MySQL ${from} (deployed) to ${to}: RDS has no major version downgrade. ` +
-            `Set dbEngineVersion back to ${from}; to return to ${to}, restore a snapshot taken before the upgrade into a new stack (README, Restore into a new stack).`;
+            `Set dbEngineVersion back to ${from}; to return to ${to}, restore a snapshot taken before the upgrade into a new stack (docs/operating.md, "Restore into a new stack").`;
         return { warning: refusal, refusal };
     }
     if (!configured.allowMajorVersionUpgrade) {
         const refusal = `dbEngineVersion moves the database from MySQL ${from} (deployed) to ${to}, a major upgrade, which \`pulumi up\` runs only with ` +
-            `dbAllowMajorVersionUpgrade true. Take a snapshot first (README, Upgrading the database); to stay on ${from}, set dbEngineVersion ${from}.`;
+            `dbAllowMajorVersionUpgrade true. Take a snapshot first (docs/upgrading.md, "Upgrading the database"); to stay on ${from}, set dbEngineVersion ${from}.`;
         return { warning: refusal, refusal };
     }
     return {
         warning: `dbEngineVersion upgrades the database from MySQL ${from} (deployed) to ${to} during this update: the database is unavailable ` +
-            `while RDS upgrades it, and only a snapshot taken before leads back (README, Upgrading the database).`,
+            `while RDS upgrades it, and only a snapshot taken before leads back (docs/upgrading.md, "Upgrading the database").`,
     };
 }

@@ -160,7 +160,7 @@ function unknownKeyMessage(key: string, declared: readonly string[]): string {
     if (provider) return `not a key of this project; did you mean the AWS provider's ${provider} (\`pulumi config set ${provider} …\`)?`;
     const near = closestNames(key, declared);
     if (near.length > 0) return `unknown key; did you mean ${orList(near)}?`;
-    return "unknown key: Pulumi.yaml declares no such key (README, Configuration, lists every key)";
+    return "unknown key: Pulumi.yaml declares no such key (docs/configuration.md lists every key)";
 }
 
 export function gaDistributionUrl(version: string): string {
@@ -241,7 +241,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, declare
 
     const nodeCount = int("nodeCount");
     if ("nodeCount" in values && !(Number.isInteger(nodeCount) && nodeCount >= 2 && nodeCount <= MAX_NODES)) {
-        bad("nodeCount", `expected 2, got ${nodeCount}: WSO2's all-in-one active-active deployment is a pair; with 3 or more nodes each node's duplicated events (token revocations, webhooks, throttle decisions) reach only one peer (README, "Why two nodes")`);
+        bad("nodeCount", `expected 2, got ${nodeCount}: WSO2's all-in-one active-active deployment is a pair; with 3 or more nodes each node's duplicated events (token revocations, webhooks, throttle decisions) reach only one peer (docs/design.md, "Why two nodes")`);
     }
     if ("instanceType" in values && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(str("instanceType"))) {
         bad("instanceType", `expected an EC2 instance type like m6i.xlarge, got "${str("instanceType")}"`);
@@ -360,7 +360,7 @@ export function configWarnings(config: StackConfig): string[] {
     if (config.deletionProtection && config.alarms.enabled && !config.alarms.email) {
         warnings.push(
             "alarmEmail is empty on a stack with deletionProtection (a production stack): its alarms reach nobody unless you subscribed a pager " +
-                "to the alarmTopicArn output. Set alarmEmail, or subscribe an endpoint (README, Alarms and who hears them).",
+                "to the alarmTopicArn output. Set alarmEmail, or subscribe an endpoint (docs/operating.md, Alarms and who hears them).",
         );
     }
     if (config.certificate.mode === "self-signed") {

@@ -42,7 +42,7 @@ export function databaseParameters(maxConnections: number): DatabaseParameter[] 
         // Clients must use TLS (CKV2_AWS_69); WSO2's JDBC URLs and the boot script connect with TLS.
         { name: "require_secure_transport", value: "1", applyMethod: "immediate" },
         // The server default, which RDS gives WSO2AM_DB when it creates it. The boot script sets each
-        // database's own set before its schema script runs (README, Database): WSO2SHARED_DB utf8mb4_bin,
+        // database's own set before its schema script runs (docs/boot-and-recovery.md, Database): WSO2SHARED_DB utf8mb4_bin,
         // the user store, where a case-insensitive collation (MySQL's default latin1_swedish_ci) breaks
         // WSO2's permissions (UM_PERMISSION); WSO2AM_DB latin1_bin, as WSO2 documents for MySQL 8, since
         // 4.5/4.6's keys exceed InnoDB's 3072 bytes in utf8mb4. A default of utf8mb4_bin loses no character

@@ -13,7 +13,7 @@ describe("the preview warning about an API-M version change", () => {
         const warning = apimVersionChangeWarning({ [APIM_VERSION_OUTPUT]: "4.6.0" }, "4.7.0") ?? "";
         expect(warning).toMatch(/^apimVersion changes from 4\.6\.0 \(deployed\) to 4\.7\.0\./);
         expect(warning).toContain("WSO2's migration");
-        expect(warning).toContain("README, Upgrading API-M");
+        expect(warning).toContain("docs/upgrading.md, \"Upgrading API-M\"");
         expect(warning).toContain("old nodes keep serving");
         expect(warning).not.toContain("\n");
     });

@@ -225,7 +225,7 @@ describe("stack configuration", () => {
 
         it("points at the list of keys instead of printing all of them when nothing is near", () => {
             const message = messageFor("frobnicate");
-            expect(message).toBe("unknown key: Pulumi.yaml declares no such key (README, Configuration, lists every key)");
+            expect(message).toBe("unknown key: Pulumi.yaml declares no such key (docs/configuration.md lists every key)");
         });
     });
 
