@@ -10,7 +10,7 @@ import { TARGET_KEEP_ALIVE_SECONDS } from "../aws/loadBalancerRouting";
 
 export const BASE_DEPLOYMENT_TOML = path.join(__dirname, "..", "..", "config-templates", "deployment.toml");
 
-type Table = { [key: string]: unknown };
+export type Table = { [key: string]: unknown };
 
 /**
  * A JDBC URL as it must stand in deployment.toml: the value is copied verbatim into XML
@@ -22,24 +22,80 @@ export function jdbcUrl(host: string, port: number, database: string): string {
     return `jdbc:mysql://${host}:${port}/${database}?${params.join("&amp;")}`;
 }
 
+/**
+ * Passwords and the 4.7 key go through Secure Vault (the boot script encrypts them into [secrets]); the
+ * analytics token stays an environment value: it can exceed what one RSA block encrypts.
+ */
+export function serverSecret(key: Exclude<keyof typeof SERVER_SECRET_ENV, "analyticsAuthToken">): string {
+    return vaultPlaceholder(SERVER_SECRET_ENV[key]);
+}
+
+/** Seed step 1: the cluster's one keystore and truststore; primary, internal and TLS change together. */
+export function keystoreValues(plan: ClusterPlan): Table {
+    const keystore = (file: string) => ({
+        file_name: file,
+        type: "PKCS12",
+        password: serverSecret("keystorePassword"),
+        alias: plan.keystore.alias,
+        key_password: serverSecret("keystorePassword"),
+    });
+    return {
+        keystore: {
+            primary: keystore(plan.keystore.file),
+            internal: keystore(plan.keystore.file),
+            tls: keystore(plan.keystore.file),
+        },
+        truststore: { file_name: plan.keystore.truststoreFile, type: "PKCS12", password: serverSecret("truststorePassword") },
+    };
+}
+
+/**
+ * A broker's AMQP SSL listener. The Andes client knows only the tcp transport; TLS is its ssl='true'
+ * option, which the templates append to every broker URL when jms.ssl is set.
+ */
+export function jmsBrokerUrl(host: string): string {
+    return `tcp://${host}:${PORTS.jmsBrokerSsl}`;
+}
+
+/**
+ * One url group per pair node, so throttle events reach every traffic manager. An ssl:// receiver URL
+ * makes WSO2's data publisher send the events themselves over the binary SSL port, not only the login.
+ */
+export function throttleUrlGroups(plan: ClusterPlan): Table[] {
+    return plan.nodes.map((n) => ({
+        traffic_manager_urls: [`ssl://${n.hostName}:${PORTS.throttleBinarySsl}`],
+        traffic_manager_auth_urls: [`ssl://${n.hostName}:${PORTS.throttleBinarySsl}`],
+        type: "loadbalance",
+    }));
+}
+
+/** 4.7 encrypts internal data with a symmetric key that must be identical on every node. */
+export function encryptionValues(config: StackConfig): Table | undefined {
+    if (config.apim.version !== "4.7.0") return undefined;
+    return {
+        internal_crypto_provider: "org.wso2.carbon.crypto.provider.SymmetricKeyInternalCryptoProvider",
+        key: serverSecret("encryptionKey"),
+    };
+}
+
+/** Seed step 9, or undefined while analytics is off. */
+export function analyticsValues(config: StackConfig): Table | undefined {
+    if (!config.analytics.enabled) return undefined;
+    return {
+        enable: true,
+        config_endpoint: config.analytics.configEndpoint,
+        auth_token: envPlaceholder(SERVER_SECRET_ENV.analyticsAuthToken),
+    };
+}
+
 /** Node and cluster values of one node's deployment.toml, by seed step. */
 export function derivedDeploymentValues(config: StackConfig, plan: ClusterPlan, node: NodePlan): Table {
     const { portal, gateway } = plan.hostNames;
     const db = plan.database;
-    // Passwords and the 4.7 key go through Secure Vault (the boot script encrypts them into [secrets]);
-    // the analytics token stays an environment value: it can exceed what one RSA block encrypts.
-    const secret = (key: Exclude<keyof typeof SERVER_SECRET_ENV, "analyticsAuthToken">) => vaultPlaceholder(SERVER_SECRET_ENV[key]);
-    const keystore = (file: string) => ({
-        file_name: file,
-        type: "PKCS12",
-        password: secret("keystorePassword"),
-        alias: plan.keystore.alias,
-        key_password: secret("keystorePassword"),
-    });
     const database = (name: string, maxActive: number) => ({
         url: jdbcUrl(db.hostName, db.port, name),
         username: db.apimUsername,
-        password: secret("dbPassword"),
+        password: serverSecret("dbPassword"),
         pool_options: { maxActive },
     });
 
@@ -51,19 +107,14 @@ export function derivedDeploymentValues(config: StackConfig, plan: ClusterPlan, 
             https: { properties: { proxyPort: PORTS.loadBalancerHttps, keepAliveTimeout: TARGET_KEEP_ALIVE_SECONDS * 1000 } },
             http: { properties: { proxyPort: PORTS.loadBalancerHttp } },
         },
-        super_admin: { username: config.apim.adminUsername, password: secret("adminPassword") },
+        super_admin: { username: config.apim.adminUsername, password: serverSecret("adminPassword") },
         // Step 3: both shared databases, through their stable private name.
         database: {
             apim_db: database(db.apimDbName, DB_POOL_MAX_ACTIVE.apim),
             shared_db: database(db.sharedDbName, DB_POOL_MAX_ACTIVE.shared),
         },
-        // Step 1: the same keystore on every node; primary, internal and TLS change together.
-        keystore: {
-            primary: keystore(plan.keystore.file),
-            internal: keystore(plan.keystore.file),
-            tls: keystore(plan.keystore.file),
-        },
-        truststore: { file_name: plan.keystore.truststoreFile, type: "PKCS12", password: secret("truststorePassword") },
+        // Step 1: the same keystore on every node.
+        ...keystoreValues(plan),
         apim: {
             gateway: {
                 environment: [
@@ -83,38 +134,20 @@ export function derivedDeploymentValues(config: StackConfig, plan: ClusterPlan, 
             devportal: { url: `https://${portal}/devportal` },
             // Step 8: publish throttle events to every node's traffic manager, and duplicate this node's
             // broker events to every other node (4.x renders jndi2.properties and the JMS publishers from it).
-            // Everything between nodes is TLS: an ssl:// receiver URL makes WSO2's data publisher send the
-            // events themselves over the binary SSL port, not only the login.
+            // Everything between nodes is TLS (jms.ssl covers the peers and the local broker alike).
             throttling: {
-                // The Andes client knows only the tcp transport; TLS is its ssl='true' option, which the
-                // templates append to every broker URL (peers and the local one) when jms.ssl is set.
-                event_duplicate_url: peersOf(plan, node).map((peer) => `tcp://${peer.hostName}:${PORTS.jmsBrokerSsl}`),
-                throttle_decision_endpoints: [`tcp://localhost:${PORTS.jmsBrokerSsl}`],
+                event_duplicate_url: peersOf(plan, node).map((peer) => jmsBrokerUrl(peer.hostName)),
+                throttle_decision_endpoints: [jmsBrokerUrl("localhost")],
                 jms: { ssl: true },
-                url_group: plan.nodes.map((n) => ({
-                    traffic_manager_urls: [`ssl://${n.hostName}:${PORTS.throttleBinarySsl}`],
-                    traffic_manager_auth_urls: [`ssl://${n.hostName}:${PORTS.throttleBinarySsl}`],
-                    type: "loadbalance",
-                })),
+                url_group: throttleUrlGroups(plan),
             },
         },
     };
 
-    // 4.7 encrypts internal data with a symmetric key that must be identical on every node.
-    if (config.apim.version === "4.7.0") {
-        values.encryption = {
-            internal_crypto_provider: "org.wso2.carbon.crypto.provider.SymmetricKeyInternalCryptoProvider",
-            key: secret("encryptionKey"),
-        };
-    }
-    // Step 9.
-    if (config.analytics.enabled) {
-        (values.apim as Table).analytics = {
-            enable: true,
-            config_endpoint: config.analytics.configEndpoint,
-            auth_token: envPlaceholder(SERVER_SECRET_ENV.analyticsAuthToken),
-        };
-    }
+    const encryption = encryptionValues(config);
+    if (encryption) values.encryption = encryption;
+    const analytics = analyticsValues(config);
+    if (analytics) (values.apim as Table).analytics = analytics;
     return values;
 }
 

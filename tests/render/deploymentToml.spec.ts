@@ -6,6 +6,7 @@ import { PORTS } from "../../lib/plan/ports";
 import { SERVER_SECRET_ENV } from "../../lib/plan/secretKeys";
 import { sampleConfig } from "../support/sampleConfig";
 import { requireTool } from "../support/validators";
+import { leafKeys } from "../support/tomlLeafKeys";
 
 type Toml = Record<string, any>;
 
@@ -57,17 +58,6 @@ const TEMPLATE_KEYS = new Set([
     "transport.binary.receiver.sslEnabledProtocols", "transport.binary.receiver.ciphers", "transport.binary.agent.ssl_enabled_protocols",
     "broker.transport.amqp.ssl_connection.ssl_enabled_protocols", "broker.transport.amqp.ssl_connection.ciphers",
 ]);
-
-/** Dotted paths of every leaf value (array-of-table elements share their table's path). */
-function leafKeys(value: unknown, prefix = ""): string[] {
-    if (Array.isArray(value) && value.every((v) => typeof v === "object" && v !== null && !Array.isArray(v))) {
-        return value.flatMap((v) => leafKeys(v, prefix));
-    }
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-        return Object.entries(value).flatMap(([k, v]) => leafKeys(v, prefix ? `${prefix}.${k}` : k));
-    }
-    return [prefix];
-}
 
 describe("deployment.toml of each node", () => {
     it.each([2])("with %i nodes, every node publishes throttle events to every node and duplicates broker events to the others, over TLS", (count) => {

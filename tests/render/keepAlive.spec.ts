@@ -10,8 +10,15 @@ import * as TOML from "@iarna/toml";
 import { SUPPORTED_APIM_VERSIONS } from "../../lib/config/stackConfig";
 import { planCluster } from "../../lib/plan/clusterPlan";
 import { renderDeploymentToml } from "../../lib/node/deploymentToml";
+import { renderGatewayDeploymentToml } from "../../lib/node/gatewayDeploymentToml";
 import { PORTS } from "../../lib/plan/ports";
-import { IDLE_TIMEOUT_SECONDS, TARGET_GROUPS, TARGET_KEEP_ALIVE_MARGIN_SECONDS } from "../../lib/aws/loadBalancerRouting";
+import {
+    GATEWAY_TARGET_GROUP_KEYS,
+    IDLE_TIMEOUT_SECONDS,
+    TARGET_GROUPS,
+    TARGET_HEALTH_CHECK,
+    TARGET_KEEP_ALIVE_MARGIN_SECONDS,
+} from "../../lib/aws/loadBalancerRouting";
 import { sampleConfig } from "../support/sampleConfig";
 
 type Toml = Record<string, any>;
@@ -21,7 +28,8 @@ const msToSeconds = (value: unknown): number => (Number(value) === -1 ? Infinity
 
 /**
  * How long each listener keeps an idle connection, from a node's deployment.toml; a key the file leaves
- * out falls back to WSO2's default, the same in API-M 4.5.0, 4.6.0 and 4.7.0.
+ * out falls back to WSO2's default, the same in API-M 4.5.0, 4.6.0 and 4.7.0, and the same in the
+ * Universal Gateway pack (its own catalina-server.xml.j2, default.json and SecureWebSocketInboundEndpoint.xml.j2).
  */
 const LISTENER_IDLE_SECONDS: Record<number, { readonly key: string; readonly idle: (toml: Toml) => number }> = {
     // catalina-server.xml.j2 writes every [transport.https.properties] key onto the 9443 connector; neither
@@ -59,6 +67,20 @@ function renderNodes(apimVersion: string): Toml[] {
     return plan.nodes.map((node) => TOML.parse(renderDeploymentToml(config, plan, node)) as Toml);
 }
 
+function renderGateway(apimVersion: string): Toml {
+    const config = sampleConfig({ apimVersion, gatewaysEnabled: true, gatewayDistributionSha256: "c".repeat(64) });
+    return TOML.parse(renderGatewayDeploymentToml(config, planCluster(config))) as Toml;
+}
+
+/** Whether a listener outlasts the ALB's idle timeout, and by the margin. */
+function verdicts(toml: Toml, ports: readonly number[]) {
+    return ports.map((port) => {
+        const { key, idle } = LISTENER_IDLE_SECONDS[port];
+        const seconds = idle(toml);
+        return { port, key, seconds, outlastsAlb: seconds > IDLE_TIMEOUT_SECONDS, byMargin: seconds >= IDLE_TIMEOUT_SECONDS + TARGET_KEEP_ALIVE_MARGIN_SECONDS };
+    });
+}
+
 describe("keep-alive between the load balancer and the nodes", () => {
     it("is the idle timeout the load balancer component gives the ALB", () => {
         const component = fs.readFileSync(path.join(__dirname, "..", "..", "components", "loadBalancer.ts"), "utf8");
@@ -72,12 +94,14 @@ describe("keep-alive between the load balancer and the nodes", () => {
     it.each(SUPPORTED_APIM_VERSIONS)("API-M %s: every node listener the ALB talks to outlasts its idle timeout by the margin", (version) => {
         expect(TARGET_KEEP_ALIVE_MARGIN_SECONDS).toBeGreaterThan(0);
         for (const toml of renderNodes(version)) {
-            const verdicts = TARGET_GROUPS.map(({ port }) => {
-                const { key, idle } = LISTENER_IDLE_SECONDS[port];
-                const seconds = idle(toml);
-                return { port, key, seconds, outlastsAlb: seconds > IDLE_TIMEOUT_SECONDS, byMargin: seconds >= IDLE_TIMEOUT_SECONDS + TARGET_KEEP_ALIVE_MARGIN_SECONDS };
-            });
-            expect(verdicts).toEqual(verdicts.map((v) => ({ ...v, outlastsAlb: true, byMargin: true })));
+            const found = verdicts(toml, TARGET_GROUPS.map(({ port }) => port));
+            expect(found).toEqual(found.map((v) => ({ ...v, outlastsAlb: true, byMargin: true })));
         }
+    });
+
+    it.each(SUPPORTED_APIM_VERSIONS)("API-M %s: so does every Universal Gateway listener, the health-checked 9443 included", (version) => {
+        const ports = [...TARGET_GROUPS.filter((t) => GATEWAY_TARGET_GROUP_KEYS.includes(t.key)).map((t) => t.port), Number(TARGET_HEALTH_CHECK.port)];
+        const found = verdicts(renderGateway(version), ports);
+        expect(found).toEqual(found.map((v) => ({ ...v, outlastsAlb: true, byMargin: true })));
     });
 });

@@ -58,6 +58,7 @@ export const SPEC_ENTRIES = {
         "program/rollingGateScript",
         "render/bootContract",
         "render/deploymentToml",
+        "render/gatewayDeploymentToml",
         "render/keepAlive",
         "render/nodeUserData",
         "review/monthlyCost",
