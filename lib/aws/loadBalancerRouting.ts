@@ -23,6 +23,12 @@ export const TARGET_GROUPS: readonly TargetGroupSpec[] = [
     { key: "websocket", port: PORTS.websocketWss, stickiness: false, description: "WebSocket APIs (wss)" },
 ];
 
+/**
+ * The target groups Universal Gateways serve when the stack has them (the gateway host's API calls and
+ * WebSocket handshakes); the pair's nodes then serve the portal group only.
+ */
+export const GATEWAY_TARGET_GROUP_KEYS: readonly TargetGroupKey[] = ["gateway", "websocket"];
+
 export interface ListenerSpec {
     readonly port: number;
     /** "redirect": plain HTTP that only redirects to HTTPS 443. */
