@@ -1,17 +1,24 @@
 #!/bin/bash
-# WSO2 API-M node boot, run by cloud-init as root; idempotent. Parameters only from the env file,
-# secrets only from Secrets Manager. Test hooks: WSO2AM_ROOT (path prefix), WSO2AM_STEPS.
+# WSO2 API-M boot of a pair node or a Universal Gateway (ROLE in the env file), run by cloud-init as root;
+# idempotent. Parameters only from the env file, secrets only from Secrets Manager. Test hooks: WSO2AM_ROOT
+# (path prefix), WSO2AM_STEPS.
 set -Eeuo pipefail
 shopt -s inherit_errexit
 
 ROOT="${WSO2AM_ROOT:-}"
 ENV_FILE="${WSO2AM_ENV_FILE:-$ROOT/etc/wso2am/node.env}"
-ALL_STEPS=(secrets packages distribution keystore vault share database start)
-KEYS=(APIM_VERSION APIM_HOME APIM_USER APIM_UID APIM_GID DISTRIBUTION_URL DISTRIBUTION_SHA256
-  MYSQL_CONNECTOR_URL MYSQL_CONNECTOR_SHA256 JAVA_PACKAGE JVM_HEAP_MB NODE_NAME NODE_HOST_NAME PORTAL_HOST_NAME
-  DB_HOST DB_PORT DB_MASTER_USER DB_USER APIM_DB_NAME SHARED_DB_NAME DB_WAIT_SECONDS RDS_CA_BUNDLE_URL
-  EFS_FILE_SYSTEM_ID EFS_ACCESS_POINT_ID SECRET_ARN AWS_REGION KEYSTORE_FILE KEYSTORE_ALIAS
-  TRUSTSTORE_FILE HEALTH_CHECK_URL READY_TIMEOUT_SECONDS)
+# each role's steps, in order: a gateway has no shared file system and no database of its own
+declare -A STEPS=([node]="secrets packages distribution keystore vault share database start"
+  [gateway]="secrets packages distribution keystore vault start")
+# env-file keys every role needs, then those only the node's steps read
+KEYS=(APIM_VERSION APIM_HOME APIM_USER APIM_UID APIM_GID DISTRIBUTION_URL DISTRIBUTION_SHA256 START_SCRIPT
+  JAVA_PACKAGE JVM_HEAP_MB NODE_NAME SECRET_ARN AWS_REGION KEYSTORE_FILE KEYSTORE_ALIAS TRUSTSTORE_FILE
+  HEALTH_CHECK_URL READY_TIMEOUT_SECONDS)
+NODE_KEYS=(MYSQL_CONNECTOR_URL MYSQL_CONNECTOR_SHA256 NODE_HOST_NAME PORTAL_HOST_NAME DB_HOST DB_PORT
+  DB_MASTER_USER DB_USER APIM_DB_NAME SHARED_DB_NAME DB_WAIT_SECONDS RDS_CA_BUNDLE_URL EFS_FILE_SYSTEM_ID
+  EFS_ACCESS_POINT_ID)
+# what an env file without these keys (one from before roles) means: the pair's node
+declare -A DEFAULTS=([ROLE]=node [START_SCRIPT]=bin/api-manager.sh)
 CONF=/etc/wso2am
 CW_CONFIG=/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 RDS_CA=$CONF/rds-ca-bundle.pem
@@ -54,21 +61,29 @@ retry() { # ATTEMPTS DELAY CMD...: the delay doubles up to 60s; CMD may set WHY
 
 load_env() {
   [[ -r $ENV_FILE ]] || die "cannot read $ENV_FILE"
-  local line k re='^([A-Z][A-Z0-9_]*)="?([^"]*)"?$'
-  unset "${KEYS[@]}"
+  local line k re='^([A-Z][A-Z0-9_]*)="?([^"]*)"?$' known=" ${KEYS[*]} ${NODE_KEYS[*]} ${!DEFAULTS[*]} "
+  unset "${KEYS[@]}" "${NODE_KEYS[@]}" "${!DEFAULTS[@]}"
   # parsed, not sourced: only known keys are taken and nothing is executed
   while IFS= read -r line || [[ -n $line ]]; do
-    [[ $line =~ $re && " ${KEYS[*]} " == *" ${BASH_REMATCH[1]} "* ]] || continue
+    [[ $line =~ $re && $known == *" ${BASH_REMATCH[1]} "* ]] || continue
     printf -v "${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"
   done <"$ENV_FILE"
+  for k in "${!DEFAULTS[@]}"; do [[ -n ${!k:-} ]] || printf -v "$k" '%s' "${DEFAULTS[$k]}"; done
+  [[ $ROLE =~ ^[a-z]+$ && -n ${STEPS[$ROLE]:-} ]] || die "ROLE is '$ROLE', not one of: ${!STEPS[*]}"
   for k in "${KEYS[@]}"; do [[ -n ${!k:-} ]] || die "$ENV_FILE lacks $k"; done
+  if [[ $ROLE == node ]]; then
+    for k in "${NODE_KEYS[@]}"; do [[ -n ${!k:-} ]] || die "$ENV_FILE lacks $k"; done
+  fi
+  # the checks below skip a key the role does without
   for k in APIM_UID APIM_GID JVM_HEAP_MB DB_PORT DB_WAIT_SECONDS READY_TIMEOUT_SECONDS; do
-    [[ ${!k} =~ ^[0-9]+$ ]] || die "$k is not a number"
+    [[ -z ${!k:-} || ${!k} =~ ^[0-9]+$ ]] || die "$k is not a number"
   done
   # these go into SQL and option files unquoted
   for k in DB_MASTER_USER DB_USER APIM_DB_NAME SHARED_DB_NAME KEYSTORE_ALIAS; do
-    [[ ${!k} =~ ^[A-Za-z0-9_-]+$ ]] || die "$k is not a plain name"
+    [[ -z ${!k:-} || ${!k} =~ ^[A-Za-z0-9_-]+$ ]] || die "$k is not a plain name"
   done
+  # a path under APIM_HOME that the unit check matches literally
+  [[ $START_SCRIPT =~ ^bin/[A-Za-z0-9_.-]+$ ]] || die "START_SCRIPT is not a file in bin/"
 }
 
 fetch_secret() { # the CLI's error holds no secret value
@@ -140,6 +155,8 @@ step_secrets() {
 step_packages() {
   # mariadb-connector-c: the client's caching_sha2_password plugin, MySQL 8.4's default login
   local p=("$JAVA_PACKAGE" amazon-efs-utils jq mariadb105 mariadb-connector-c unzip amazon-cloudwatch-agent)
+  # a gateway mounts nothing and has no database client
+  [[ $ROLE == node ]] || p=("$JAVA_PACKAGE" jq unzip amazon-cloudwatch-agent)
   if rpm -q --quiet "${p[@]}"; then
     log "packages already installed"
   else
@@ -180,7 +197,7 @@ fetch_rds_ca() {
 
 step_distribution() {
   local home=$ROOT$APIM_HOME top jar
-  fetch_rds_ca
+  [[ $ROLE == gateway ]] || fetch_rds_ca
   if [[ -f $home/.wso2am-unpacked ]]; then
     log "API-M already unpacked in $APIM_HOME"
   else
@@ -190,7 +207,7 @@ step_distribution() {
     download "$DISTRIBUTION_URL" "$DISTRIBUTION_SHA256" DISTRIBUTION_SHA256 "$WORK/dist.zip"
     unzip -q "$WORK/dist.zip" -d "$WORK/x" || die "cannot unzip $DISTRIBUTION_URL"
     top=("$WORK"/x/*/)
-    [[ ${#top[@]} == 1 && -f ${top[0]}bin/api-manager.sh ]] || die "$DISTRIBUTION_URL: no single top folder with bin/api-manager.sh"
+    [[ ${#top[@]} == 1 && -f ${top[0]}$START_SCRIPT ]] || die "$DISTRIBUTION_URL: no single top folder with $START_SCRIPT"
     # left by an interrupted unpack
     [[ ! -e $home ]] || mv "$home" "$home.incomplete.$(date +%s)"
     mv "${top[0]}" "$home"
@@ -199,6 +216,8 @@ step_distribution() {
     printf '%s\n' "$DISTRIBUTION_SHA256" >"$home/.wso2am-unpacked"
     log "unpacked API-M $APIM_VERSION into $APIM_HOME"
   fi
+  # the gateway has no database: no JDBC driver
+  [[ $ROLE == node ]] || return 0
   # a fixed name, so a new connector replaces the old one instead of joining it
   jar=$home/repository/components/lib/mysql-connector-j.jar
   if [[ -f $jar && $(sha "$jar") == "${MYSQL_CONNECTOR_SHA256,,}" ]]; then
@@ -222,19 +241,23 @@ ktool() {
 trust() { TSP=$tsp ktool -importcert -alias "$1" -file "$2" -keystore "$TMP/ts.p12" -storetype PKCS12 -storepass:env TSP; }
 
 step_keystore() {
-  local sec=$ROOT$APIM_HOME/repository/resources/security base="" type=JKS fp n i ksp tsp stamp=""
+  local sec=$ROOT$APIM_HOME/repository/resources/security base="" type=JKS fp n=0 i ksp tsp stamp="" rds=""
   KEYTOOL=$(java_home)/bin/keytool
   [[ -f $sec/client-truststore.jks ]] && base=$sec/client-truststore.jks
   [[ -f $sec/client-truststore.p12 ]] && base=$sec/client-truststore.p12 type=PKCS12
   load_secret
-  fetch_rds_ca
+  # the node trusts its database's CAs; a gateway talks to no database
+  if [[ $ROLE == node ]]; then
+    fetch_rds_ca
+    rds=$ROOT$RDS_CA
+  fi
   secret KEYSTORE_PRIVATE_KEY_PEM | private "$TMP/key.pem"
   secret KEYSTORE_CERTIFICATE_PEM | private "$TMP/cert.pem"
   ksp=$(secret WSO2_KEYSTORE_PASSWORD)
   tsp=$(secret WSO2_TRUSTSTORE_PASSWORD)
   # a digest of every input: rebuild only when one changes
   fp=$({ printf '%s\0' "$ksp" "$tsp" "$KEYSTORE_ALIAS" "$KEYSTORE_FILE" "$TRUSTSTORE_FILE"
-    cat "$TMP/key.pem" "$TMP/cert.pem" "$ROOT$RDS_CA" ${base:+"$base"}; } | sha256sum)
+    cat "$TMP/key.pem" "$TMP/cert.pem" ${rds:+"$rds"} ${base:+"$base"}; } | sha256sum)
   [[ ! -f $ROOT$STAMP ]] || read -r stamp <"$ROOT$STAMP" || :
   if [[ -f $sec/$KEYSTORE_FILE && -f $sec/$TRUSTSTORE_FILE && $stamp == "$fp" ]]; then
     log "keystore and truststore up to date"
@@ -248,10 +271,12 @@ step_keystore() {
       -srcstorepass:env SRCP -destkeystore "$TMP/ts.p12" -deststoretype PKCS12 -deststorepass:env TSP
   fi
   trust "$KEYSTORE_ALIAS" "$TMP/cert.pem"
-  # keytool imports only the first certificate of a PEM file: split the bundle
-  awk -v d="$TMP" '/-BEGIN CERT/ { n++; p = 1 } p { print > (d "/rds-" n ".pem") }
-    /-END CERT/ { p = 0; close(d "/rds-" n ".pem") }' "$ROOT$RDS_CA"
-  n=$(grep -c -- '-BEGIN CERT' "$ROOT$RDS_CA")
+  if [[ -n $rds ]]; then
+    # keytool imports only the first certificate of a PEM file: split the bundle
+    awk -v d="$TMP" '/-BEGIN CERT/ { n++; p = 1 } p { print > (d "/rds-" n ".pem") }
+      /-END CERT/ { p = 0; close(d "/rds-" n ".pem") }' "$rds"
+    n=$(grep -c -- '-BEGIN CERT' "$rds")
+  fi
   for ((i = 1; i <= n; i++)); do trust "rds-ca-$i" "$TMP/rds-$i.pem"; done
   install -m 0640 -o "$APIM_UID" -g "$APIM_GID" "$TMP/ks.p12" "$sec/$KEYSTORE_FILE"
   install -m 0640 -o "$APIM_UID" -g "$APIM_GID" "$TMP/ts.p12" "$sec/$TRUSTSTORE_FILE"
@@ -433,19 +458,21 @@ step_database() {
 step_start() {
   local jh ip deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
   # the unit is static: catch a node.env that disagrees with it
-  [[ $(grep -cxE "ExecStart=$APIM_HOME/bin/api-manager.sh|User=$APIM_USER" "$ROOT$UNIT") == 2 ]] ||
-    die "$UNIT does not run $APIM_HOME/bin/api-manager.sh as $APIM_USER"
+  [[ $(grep -cxF -e "ExecStart=$APIM_HOME/$START_SCRIPT" -e "User=$APIM_USER" "$ROOT$UNIT") == 2 ]] ||
+    die "$UNIT does not run $APIM_HOME/$START_SCRIPT as $APIM_USER"
   jh=$(java_home)
-  # api-manager.sh puts JAVA_OPTS after its own -Xmx, and the last one wins
+  # the start script puts JAVA_OPTS after its own -Xmx, and the last one wins
   ip=$(hostname -I) ip=${ip%% *}
   [[ -n $ip ]] || die "this node has no IP address"
   # NODE_IP: deployment.toml's [server] node_ip
   put_file "$ROOT$CONF/runtime.env" 644 0:0 <<<"$(env_line JAVA_HOME "$jh"
     env_line JAVA_OPTS "-Xms${JVM_HEAP_MB}m -Xmx${JVM_HEAP_MB}m"
     env_line NODE_IP "$ip")"
-  # the node calls its own [server] hostname
-  awk -v h="$PORTAL_HOST_NAME" '$1 == "127.0.0.1" { for (i = 2; i <= NF; i++) if ($i == h) f = 1 } END { exit !f }' \
-    "$ROOT/etc/hosts" 2>/dev/null || printf '127.0.0.1 %s\n' "$PORTAL_HOST_NAME" >>"$ROOT/etc/hosts"
+  # the node calls its own [server] hostname (the portal); a gateway does not call its own
+  if [[ $ROLE == node ]]; then
+    awk -v h="$PORTAL_HOST_NAME" '$1 == "127.0.0.1" { for (i = 2; i <= NF; i++) if ($i == h) f = 1 } END { exit !f }' \
+      "$ROOT/etc/hosts" 2>/dev/null || printf '127.0.0.1 %s\n' "$PORTAL_HOST_NAME" >>"$ROOT/etc/hosts"
+  fi
   systemctl daemon-reload
   systemctl enable --quiet wso2am.service
   if ((CHANGED)) && systemctl is-active --quiet wso2am.service; then
@@ -461,17 +488,18 @@ step_start() {
 }
 
 main() {
-  local s want=" ${WSO2AM_STEPS:-${ALL_STEPS[*]}} "
-  want=${want//,/ }
-  for s in $want; do [[ " ${ALL_STEPS[*]} " == *" $s "* ]] || die "unknown step '$s' in WSO2AM_STEPS"; done
+  local s want
   load_env
+  want=" ${WSO2AM_STEPS:-${STEPS[$ROLE]}} "
+  want=${want//,/ }
+  for s in $want; do [[ " ${STEPS[$ROLE]} " == *" $s "* ]] || die "unknown step '$s' in WSO2AM_STEPS (a $ROLE runs: ${STEPS[$ROLE]})"; done
   umask 022
   # boot-only secrets sit here briefly (mktemp makes it 0700)
   TMP=$(mktemp -d)
   trap cleanup EXIT
   # before the first AWS call: CloudWatch gets its failures too
   ship_logs
-  for s in "${ALL_STEPS[@]}"; do
+  for s in ${STEPS[$ROLE]}; do
     [[ $want == *" $s "* ]] || continue
     STEP=$s
     log "step $s started"
@@ -479,7 +507,7 @@ main() {
     log "step $s done"
   done
   STEP=finished
-  [[ $want != *" start "* ]] || log "node $NODE_NAME ($NODE_HOST_NAME, API-M $APIM_VERSION) is ready"
+  [[ $want != *" start "* ]] || log "$ROLE $NODE_NAME (${NODE_HOST_NAME:+$NODE_HOST_NAME, }API-M $APIM_VERSION) is ready"
 }
 
 main "$@"

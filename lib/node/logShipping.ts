@@ -1,4 +1,4 @@
-import { ClusterPlan, NodePlan } from "../plan/clusterPlan";
+import { ClusterPlan } from "../plan/clusterPlan";
 
 /** Where Amazon Linux's CloudWatch agent reads its configuration. */
 export const CLOUDWATCH_AGENT_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json";
@@ -11,7 +11,7 @@ export function nodeMetricsNamespace(logGroupName: string): string {
     return logGroupName.replace(/^\/+/, "");
 }
 
-/** Main class on the command line of the API-M server JVM (bin/api-manager.sh starts it; nothing else runs it). */
+/** Main class on the command line of the server JVM (bin/api-manager.sh, or a gateway's bin/gateway.sh, starts it; nothing else runs it). */
 export const JVM_MAIN_CLASS_PATTERN = "org\\.wso2\\.carbon\\.bootstrap\\.Bootstrap";
 
 /**
@@ -24,7 +24,7 @@ export const WSO2_RECORD_START = {
     isoTimestamp: "^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}",
 } as const;
 
-/** Log stream names, after `<node>/<instance id>/`; lib/aws/logQueries.ts filters on them. */
+/** Log stream names, after `<node or gateway>/<instance id>/`; lib/aws/logQueries.ts filters on them. */
 export const LOG_STREAMS = {
     boot: "boot",
     carbon: "wso2carbon",
@@ -34,23 +34,24 @@ export const LOG_STREAMS = {
 } as const;
 
 /**
- * CloudWatch agent configuration of one node.
+ * CloudWatch agent configuration of one node, or of every gateway (`machine` is the node's plan or the
+ * gateways' name: the first part of each stream name, `gateway/{instance_id}/boot` on a gateway).
  *
- * Logs: the boot log (everything the boot script prints) and the server's logs go to the stack's node log
- * group, one stream per node, instance and file, so an operator can follow a node that never became
- * healthy without logging in. The servlet access log (Tomcat's http_access_<date>.log, on by default,
+ * Logs: the boot log (everything the boot script prints) and the server's logs go to the given log group
+ * (the nodes' or the gateways'), one stream per machine, instance and file, so an operator can follow a
+ * machine that never became healthy without logging in. The servlet access log (Tomcat's http_access_<date>.log, on by default,
  * covering the portals, REST APIs and token endpoint on 9443) is shipped for the 5xx query.
  *
  * Metrics: memory used, root disk used and the number of API-M JVMs, per instance, into the stack's own
  * namespace. Rolled up to the InstanceId dimension alone so alarms need not know the disk's device or
  * file system type, nor the process pattern.
  */
-export function cloudWatchAgentConfig(plan: ClusterPlan, node: NodePlan, logGroupName: string): object {
+export function cloudWatchAgentConfig(plan: ClusterPlan, machine: { readonly name: string }, logGroupName: string): object {
     const logs = `${plan.paths.apimHome}/repository/logs`;
     const file = (filePath: string, stream: string, multiLineStart?: string) => ({
         file_path: filePath,
         log_group_name: logGroupName,
-        log_stream_name: `${node.name}/{instance_id}/${stream}`,
+        log_stream_name: `${machine.name}/{instance_id}/${stream}`,
         timezone: "UTC",
         ...(multiLineStart ? { multi_line_start_pattern: multiLineStart } : {}),
     });

@@ -8,9 +8,10 @@ import { X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { requireTool } from "../support/validators";
-import { sampleConfig, sampleFacts } from "../support/sampleConfig";
+import { sampleConfig, sampleFacts, sampleGatewayFacts } from "../support/sampleConfig";
 import { planCluster } from "../../lib/plan/clusterPlan";
 import { renderNodeUserData } from "../../lib/node/nodeUserData";
+import { renderGatewayUserData } from "../../lib/node/gatewayUserData";
 import { writtenFiles } from "../../lib/node/userDataDecoding";
 import { bootScriptArtifact } from "../../lib/node/bootScript";
 import { parse as parseYaml } from "yaml";
@@ -18,7 +19,7 @@ import { createHash } from "crypto";
 import {
     APIM_HOME, Fixtures, RunResult, Sandbox, buildFixtures, calls, copySandbox, keytool, makeSandbox, runBootstrap, runProcess, sh, sha256, stepsStarted, tempDir, unpacked, walk,
     STUBBED as SANDBOX_STUBS,
-    DEPLOYMENT_TOML, VERSION,
+    DEPLOYMENT_TOML, VERSION, GATEWAY_PACK, GATEWAY_UNIT,
 } from "./fixtures/sandbox";
 import * as TOML from "@iarna/toml";
 import type { StackConfig } from "../../lib/config/stackConfig";
@@ -641,3 +642,118 @@ suite("the boot loader", () => {
     });
 });
 
+
+/**
+ * A Universal Gateway as the program renders it: its launch template's files laid where cloud-init writes
+ * them over a fresh sandbox (whose node.env they replace: no database, file-system or portal key is left),
+ * booted through its runcmd, from the gateway pack the fixtures serve.
+ */
+let gatewayBoot: Promise<{ sb: Sandbox; r: RunResult; deploymentToml: string }> | undefined;
+const bootedGateway = () => (gatewayBoot ??= (async () => {
+    const config = sampleConfig({
+        gatewaysEnabled: true,
+        gatewayDistributionUrl: `https://downloads.invalid/${GATEWAY_PACK}`,
+        gatewayDistributionSha256: sha256(path.join(fx.served, GATEWAY_PACK)),
+        gatewayJvmHeapSizeMb: 2048,
+    });
+    const plan = planCluster(config);
+    const { cloudConfig } = renderGatewayUserData(config, plan, sampleGatewayFacts);
+    const sb = fresh();
+    const files = writtenFiles(cloudConfig);
+    for (const file of files) {
+        const target = path.join(sb.root, file.path);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, file.content, { mode: parseInt(file.permissions, 8) });
+    }
+    serveObject(sb, sampleGatewayFacts.bootScript, bootScriptArtifact(plan.paths.bootstrapScript).content);
+    const [runcmd] = parseYaml(cloudConfig).runcmd as string[][];
+    const deploymentToml = files.find((f) => f.path === plan.paths.deploymentToml)!.content.toString();
+    return { sb, r: await runCommand(sb, runcmd), deploymentToml };
+})());
+
+suite("a gateway rendered by the program", () => {
+    const GATEWAY_STEPS = ["secrets", "packages", "distribution", "keystore", "vault", "start"];
+    const HEALTH = "curl -fsk --max-time 10 -o /dev/null https://127.0.0.1:9443/api/am/gateway/v2/server-startup-healthcheck";
+
+    test.concurrent("boots from its user data, through the loader, to a started gateway: no share, no database", async () => {
+        const { sb, r, deploymentToml } = await bootedGateway();
+        expect(r.stderr).toContain("gateway gateway (API-M 4.7.0) is ready");
+        expect(r.code).toBe(0);
+        expect(r.stderr).toMatch(/\[fetch\] installed \/usr\/local\/sbin\/wso2am-bootstrap from s3:\/\//);
+        expect(stepsStarted(r.stderr)).toEqual(GATEWAY_STEPS);
+        const root = sb.root;
+        const env = read(path.join(root, "etc/wso2am/node.env"));
+        expect(env).toContain('ROLE="gateway"');
+        expect(env).not.toMatch(/^(DB_|EFS_|MYSQL_|RDS_)/m);
+
+        // the gateway pack, unpacked with its start script; no JDBC driver
+        expect(owner(path.join(root, APIM_HOME, "bin/gateway.sh"))).toBe("10001:10001");
+        expect(fs.existsSync(path.join(root, APIM_HOME, "bin/api-manager.sh"))).toBe(false);
+        expect(fs.existsSync(path.join(root, APIM_HOME, "repository/components/lib/mysql-connector-j.jar"))).toBe(false);
+        // the gateway unit, under the pair's name, is what was started
+        expect(read(path.join(root, "etc/systemd/system/wso2am.service"))).toBe(read(GATEWAY_UNIT));
+        const log = calls(sb);
+        expect(log.filter((l) => l.startsWith("systemctl "))).toEqual([
+            "systemctl daemon-reload", "systemctl enable --quiet wso2am.service", "systemctl is-active --quiet wso2am.service", "systemctl start wso2am.service",
+        ]);
+        // downloads: the pack and the readiness URL only (no RDS CA bundle, no connector)
+        expect(log.filter((l) => l.startsWith("curl ")).map((l) => l.split(" ").pop())).toEqual([
+            `https://downloads.invalid/${GATEWAY_PACK}`,
+            "https://127.0.0.1:9443/api/am/gateway/v2/server-startup-healthcheck",
+        ]);
+        expect(log).toContain(HEALTH);
+        expect(log).toContain("dnf -y -q install java-21-amazon-corretto-headless jq unzip amazon-cloudwatch-agent");
+        for (const prefix of ["mount", "mountpoint", "mysql", "seed-copy"]) expect(log.filter((l) => l.split(" ")[0] === prefix)).toEqual([]);
+        expect(read(path.join(root, "etc/fstab"))).toBe("# /etc/fstab\nUUID=abc / xfs defaults,noatime 1 1\n");
+        expect(fs.existsSync(path.join(root, "mnt"))).toBe(false);
+        // a gateway does not call its own portal
+        expect(read(path.join(root, "etc/hosts"))).toBe("127.0.0.1 localhost\n::1 localhost\n");
+        expect(r.stderr).toContain("built apim-keystore.p12 and apim-truststore.p12 (with 0 RDS CAs)");
+        expect(fs.existsSync(path.join(root, "etc/wso2am/rds-ca-bundle.pem"))).toBe(false);
+
+        // the vault encrypted every alias of the gateway's deployment.toml
+        const installed = read(path.join(root, APIM_HOME, "repository/conf/deployment.toml"));
+        expect(installed.startsWith(deploymentToml + "\n[secrets]\n")).toBe(true);
+        const referenced = new Set([...deploymentToml.matchAll(/\$secret\{(\w+)\}/g)].map((m) => m[1]));
+        expect(Object.keys((TOML.parse(installed) as any).secrets).sort()).toEqual([...referenced].sort());
+        expect(parseEnvFile(path.join(root, "etc/wso2am/runtime.env")).JAVA_OPTS).toBe("-Xms2048m -Xmx2048m");
+        // logs leave the gateway from the start, in its own streams
+        const agentConfig = path.join(root, "opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json");
+        expect(log).toContain(`amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${agentConfig}`);
+        expect(read(agentConfig)).toContain('"log_stream_name": "gateway/{instance_id}/boot"');
+        expect(leaks(r.stdout + r.stderr)).toEqual([]);
+        expect(fs.readdirSync(sb.tmp)).toEqual([]);
+    });
+
+    test.concurrent("a second run on a configured gateway changes nothing", async () => {
+        const first = await bootedGateway();
+        expect(first.r.code).toBe(0);
+        const sb = copySandbox(first.sb, `node-${++n}`);
+        const snapshot = (): Record<string, string> => Object.fromEntries(
+            walk(sb.root).map((f) => [f, `${fs.statSync(f).mtimeMs} ${fs.statSync(f).mode} ${fs.readFileSync(f).toString("base64")}`]));
+        const before = snapshot();
+        const firstCalls = calls(sb).length;
+        const r = await runBootstrap(sb);
+        expect(r.code).toBe(0);
+        expect(stepsStarted(r.stderr)).toEqual(GATEWAY_STEPS);
+        expect(snapshot()).toEqual(before);
+        const again = calls(sb).slice(firstCalls);
+        expect(again.filter((l) => l.startsWith("curl "))).toEqual([HEALTH]);
+        for (const prefix of ["dnf ", "useradd ", "groupadd ", "mount", "mysql", "systemctl restart"]) expect(again.filter((l) => l.startsWith(prefix))).toEqual([]);
+        expect(r.stderr).toContain("keystore and truststore up to date");
+    });
+
+    test.concurrent("a gateway refuses the node's steps, and an unknown role", async () => {
+        const { sb } = await bootedGateway();
+        const copy = copySandbox(sb, `node-${++n}`);
+        const r = await runBootstrap(copy, { WSO2AM_STEPS: "share" });
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toContain("unknown step 'share' in WSO2AM_STEPS (a gateway runs: secrets packages distribution keystore vault start)");
+        const envFile = path.join(copy.root, "etc/wso2am/node.env");
+        fs.writeFileSync(envFile, read(envFile).replace('ROLE="gateway"', 'ROLE="router"'));
+        const r2 = await runBootstrap(copy);
+        expect(r2.code).not.toBe(0);
+        expect(r2.stderr).toMatch(/\[init\] FAILED: ROLE is 'router', not one of: /);
+        expect(stepsStarted(r.stderr + r2.stderr)).toEqual([]);
+    });
+});

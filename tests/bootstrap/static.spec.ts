@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { requireTool } from "../support/validators";
-import { SCRIPT, UNIT, sh, tempDir } from "./fixtures/sandbox";
+import { GATEWAY_UNIT, SCRIPT, UNIT, sh, tempDir } from "./fixtures/sandbox";
 
 const hasShellcheck = requireTool("shellcheck");
 
@@ -62,6 +62,18 @@ test("wso2am.service runs the server as the API-M user with both env files", () 
     expect(unit.Install.WantedBy).toEqual(["multi-user.target"]);
 });
 
+test("the gateway's unit is the pair's but for the start script, and needs no shared file system", () => {
+    const pair = parseUnit(fs.readFileSync(UNIT, "utf8"));
+    const gateway = parseUnit(fs.readFileSync(GATEWAY_UNIT, "utf8"));
+    expect(gateway.Service).toEqual({ ...pair.Service, ExecStart: ["/opt/wso2am/bin/gateway.sh"] });
+    expect(gateway.Install).toEqual(pair.Install);
+    const { RequiresMountsFor, After, Description, ...rest } = pair.Unit;
+    expect(RequiresMountsFor).toBeDefined();
+    expect(gateway.Unit).toEqual({ ...rest, Description: ["WSO2 Universal Gateway"], After: ["network-online.target"] });
+    expect(Description).toEqual(["WSO2 API Manager"]);
+    expect(After[0].split(" ")).toContain("remote-fs.target");
+});
+
 // systemd-analyze is not one of the required tools: verify when it is there, parse always
 const analyze = (() => {
     try {
@@ -71,16 +83,17 @@ const analyze = (() => {
         return false;
     }
 })();
-(analyze ? test : test.skip)("systemd-analyze verify accepts wso2am.service without a warning", () => {
+(analyze ? test : test.skip)("systemd-analyze verify accepts wso2am.service and the gateway's unit without a warning", () => {
     const root = tempDir("wso2am-unit-");
     try {
         for (const d of ["etc/systemd/system", "opt/wso2am/bin", "usr/lib/systemd", "usr/bin"]) fs.mkdirSync(path.join(root, d), { recursive: true });
         for (const tool of ["install", "rm"]) fs.copyFileSync(`/usr/bin/${tool}`, path.join(root, "usr/bin", tool));
         fs.copyFileSync(UNIT, path.join(root, "etc/systemd/system/wso2am.service"));
-        fs.writeFileSync(path.join(root, "opt/wso2am/bin/api-manager.sh"), "#!/bin/sh\n", { mode: 0o755 });
+        fs.copyFileSync(GATEWAY_UNIT, path.join(root, "etc/systemd/system/wso2am-gateway.service"));
+        for (const script of ["api-manager.sh", "gateway.sh"]) fs.writeFileSync(path.join(root, "opt/wso2am/bin", script), "#!/bin/sh\n", { mode: 0o755 });
         // the stock targets the unit refers to (a copy: systemd resolves links inside --root)
         sh("cp", ["-a", fs.existsSync("/usr/lib/systemd/system") ? "/usr/lib/systemd/system" : "/lib/systemd/system", path.join(root, "usr/lib/systemd/")]);
-        const out = sh("sh", ["-c", 'systemd-analyze verify --root="$1" /etc/systemd/system/wso2am.service 2>&1', "sh", root]);
+        const out = sh("sh", ["-c", 'systemd-analyze verify --root="$1" /etc/systemd/system/wso2am.service /etc/systemd/system/wso2am-gateway.service 2>&1', "sh", root]);
         expect(out).toBe("");
     } finally {
         fs.rmSync(root, { recursive: true, force: true });

@@ -6,23 +6,42 @@ import * as fs from "fs";
 import * as path from "path";
 import { planCluster } from "../../lib/plan/clusterPlan";
 import { renderDeploymentToml } from "../../lib/node/deploymentToml";
-import { bootLoaderEnvironment, nodeEnvironment } from "../../lib/node/nodeEnvironment";
+import { renderGatewayDeploymentToml } from "../../lib/node/gatewayDeploymentToml";
+import { bootLoaderEnvironment, gatewayEnvironment, nodeEnvironment } from "../../lib/node/nodeEnvironment";
 import { SERVER_SECRET_ENV, BOOT_ONLY_SECRET_KEYS } from "../../lib/plan/secretKeys";
 import { CLOUDWATCH_AGENT_CONFIG_PATH } from "../../lib/node/logShipping";
-import { sampleConfig, sampleFacts } from "../support/sampleConfig";
+import { sampleConfig, sampleFacts, sampleGatewayFacts } from "../support/sampleConfig";
 
 const templates = path.join(__dirname, "..", "..", "config-templates");
 const script = fs.readFileSync(path.join(templates, "bootstrap.sh"), "utf8");
 const unit = fs.readFileSync(path.join(templates, "wso2am.service"), "utf8");
-const config = sampleConfig({ analyticsEnabled: true, analyticsConfigEndpoint: "https://a.example.com/x", analyticsAuthToken: "t" });
+const gatewayUnit = fs.readFileSync(path.join(templates, "wso2am-gateway.service"), "utf8");
+const config = sampleConfig({
+    analyticsEnabled: true,
+    analyticsConfigEndpoint: "https://a.example.com/x",
+    analyticsAuthToken: "t",
+    gatewaysEnabled: true,
+    gatewayDistributionSha256: "c".repeat(64),
+});
 const plan = planCluster(config);
 
-/** The script's list of env-file keys: KEYS=(…). */
-function scriptEnvKeys(): string[] {
-    const m = /^KEYS=\(([^)]*)\)/m.exec(script);
-    if (!m) throw new Error("bootstrap.sh has no KEYS=(...) list");
+/** A list of the script's: NAME=(…), its words (continued lines included). */
+function scriptList(name: string): string[] {
+    const m = new RegExp(`^${name}=\\(([^)]*)\\)`, "m").exec(script);
+    if (!m) throw new Error(`bootstrap.sh has no ${name}=(...) list`);
     return m[1].split(/\s+/).filter(Boolean);
 }
+/** The script's env-file keys: every role's (KEYS), the node's own (NODE_KEYS). */
+const scriptEnvKeys = (): string[] => scriptList("KEYS");
+const scriptNodeKeys = (): string[] => scriptList("NODE_KEYS");
+/** declare -A NAME=([key]=value …): the keys an env file may leave out, with their values then; each role's steps. */
+function scriptTable(name: string): Record<string, string> {
+    const m = new RegExp(`^declare -A ${name}=\\(((?:\\[\\w+\\]=(?:"[^"]*"|\\S+)\\s*)+)\\)$`, "m").exec(script);
+    if (!m) throw new Error(`bootstrap.sh has no declare -A ${name}=(...)`);
+    return Object.fromEntries([...m[1].matchAll(/\[(\w+)\]=(?:"([^"]*)"|(\S+))/g)].map((e) => [e[1], e[2] ?? e[3]]));
+}
+const defaults = scriptTable("DEFAULTS");
+const steps = scriptTable("STEPS");
 
 describe("contract between the renderer and the boot loader", () => {
     const loader = fs.readFileSync(path.join(templates, "boot-loader.sh"), "utf8");
@@ -34,15 +53,44 @@ describe("contract between the renderer and the boot loader", () => {
         expect(rendered.map(([key]) => key).sort()).toEqual(m![1].split(/\s+/).filter(Boolean).sort());
         expect(Object.fromEntries(rendered).BOOT_SCRIPT_PATH).toBe(plan.paths.bootstrapScript);
         // the boot script reads its own env file, not the loader's, and the loader hands it nothing else
-        expect(scriptEnvKeys().filter((k) => k.startsWith("BOOT_SCRIPT_"))).toEqual([]);
+        expect([...scriptEnvKeys(), ...scriptNodeKeys()].filter((k) => k.startsWith("BOOT_SCRIPT_"))).toEqual([]);
         expect(loader).toContain('exec "$dest"');
     });
 });
 
 describe("contract between the renderer and the boot script", () => {
-    it("renders exactly the env-file keys the boot script requires", () => {
+    it("renders exactly the env-file keys the boot script requires of a node, leaving out those whose absence means the node", () => {
+        // the pair's env file has no ROLE or START_SCRIPT: the script's defaults are the node's
+        expect(defaults).toEqual({ ROLE: "node", START_SCRIPT: "bin/api-manager.sh" });
         const rendered = nodeEnvironment(config, plan, plan.nodes[0], sampleFacts).map(([key]) => key);
-        expect([...rendered].sort()).toEqual([...scriptEnvKeys()].sort());
+        const required = [...scriptEnvKeys(), ...scriptNodeKeys()].filter((k) => !(k in defaults));
+        expect([...rendered].sort()).toEqual(required.sort());
+        expect(unit).toContain(`ExecStart=${plan.paths.apimHome}/${defaults.START_SCRIPT}`);
+    });
+
+    it("renders exactly the keys every role needs for a gateway, with its role and start script, and none of the node's own", () => {
+        const env = Object.fromEntries(gatewayEnvironment(config, plan, sampleGatewayFacts));
+        expect(Object.keys(env).sort()).toEqual([...scriptEnvKeys(), "ROLE"].sort());
+        expect(Object.keys(env).filter((k) => scriptNodeKeys().includes(k))).toEqual([]);
+        expect(env.ROLE).toBe("gateway");
+        expect(steps.gateway.split(" ")).toEqual(["secrets", "packages", "distribution", "keystore", "vault", "start"]);
+        expect(steps.node.split(" ")).toEqual(["secrets", "packages", "distribution", "keystore", "vault", "share", "database", "start"]);
+        // the unit installed on a gateway runs the start script its env file names, as the start step checks
+        expect(env.START_SCRIPT).toBe(plan.gateways!.startScript);
+        expect(gatewayUnit).toContain(`ExecStart=${plan.paths.apimHome}/${env.START_SCRIPT}\n`);
+        expect(gatewayUnit).toContain(`User=${plan.runAs.user}\n`);
+        expect(script).toContain('grep -cxF -e "ExecStart=$APIM_HOME/$START_SCRIPT" -e "User=$APIM_USER" "$ROOT$UNIT"');
+        // the distribution step checks the unpacked pack for the same script
+        expect(script).toContain('-f ${top[0]}$START_SCRIPT ]]');
+    });
+
+    it("fills every secret a gateway's deployment.toml refers to", () => {
+        const toml = renderGatewayDeploymentToml(config, plan);
+        const aliases = new Set([...toml.matchAll(/\$secret\{([a-z0-9_]+)\}/g)].map((m) => m[1]));
+        expect(aliases.size).toBeGreaterThan(0);
+        for (const alias of aliases) expect([alias, (Object.values(SERVER_SECRET_ENV) as string[]).includes(`WSO2_${alias.toUpperCase()}`)]).toEqual([alias, true]);
+        // $env{…}: only WSO2_* values, which the secrets step writes to secrets.env
+        for (const m of toml.matchAll(/\$env\{([A-Z0-9_]+)\}/g)) expect((Object.values(SERVER_SECRET_ENV) as string[]).includes(m[1])).toBe(true);
     });
 
     it("fills every secret key the boot script reads, and every placeholder deployment.toml uses has its value at boot", () => {
@@ -85,5 +133,10 @@ describe("contract between the renderer and the boot script", () => {
         expect(unit).toContain(`ExecStopPost=+/usr/bin/rm -f ${plan.paths.apimHome}/password-tmp`);
         expect(unit).toContain(`RequiresMountsFor=${plan.paths.apimHome}/repository/deployment/server`);
         expect(plan.paths.systemdUnit).toBe("/etc/systemd/system/wso2am.service");
+        // a gateway's unit is installed under the same name and reads the same files
+        expect(script).toContain(`UNIT=${plan.paths.systemdUnit}`);
+        for (const line of unit.split("\n").filter((l) => /^(EnvironmentFile|ExecStartPre|ExecStopPost|User|Group|WorkingDirectory)=/.test(l))) {
+            expect(gatewayUnit.split("\n")).toContain(line);
+        }
     });
 });

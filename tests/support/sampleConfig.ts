@@ -1,5 +1,5 @@
 import { parseStackConfig, StackConfig } from "../../lib/config/stackConfig";
-import { NodeCloudFacts } from "../../lib/node/nodeEnvironment";
+import { GatewayCloudFacts, NodeCloudFacts } from "../../lib/node/nodeEnvironment";
 import { bootScriptArtifact } from "../../lib/node/bootScript";
 
 /** A valid stack configuration for tests, with any key overridden. */
@@ -22,4 +22,12 @@ export const sampleFacts: NodeCloudFacts = {
     logGroupName: "/wso2-apim-ha/dev/nodes",
     // the real boot script's key and checksum, so a sandbox boot of the rendered node can fetch it
     bootScript: (({ key, sha256 }) => ({ bucket: "wso2-boot-bucket-5f0c1e2a", key, sha256 }))(bootScriptArtifact("/usr/local/sbin/wso2am-bootstrap")),
+};
+
+/** The gateways' cloud facts: the nodes' secret, region and boot script, the gateways' own log group, no file system. */
+export const sampleGatewayFacts: GatewayCloudFacts = {
+    secretArn: sampleFacts.secretArn,
+    region: sampleFacts.region,
+    logGroupName: "/wso2-apim-ha/dev/gateways",
+    bootScript: sampleFacts.bootScript,
 };

@@ -59,6 +59,7 @@ export const SPEC_ENTRIES = {
         "render/bootContract",
         "render/deploymentToml",
         "render/gatewayDeploymentToml",
+        "render/gatewayUserData",
         "render/keepAlive",
         "render/nodeUserData",
         "review/monthlyCost",
