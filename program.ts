@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "./lib/aws/services";
 import { StackConfig, StackConfigError, configWarnings, existingSubnetProblems, placeholderChecksumKeys } from "./lib/config/stackConfig";
-import { InstanceTypeLookup, instanceTypeProblems, isUnknownInstanceTypeError } from "./lib/config/instanceTypeCheck";
+import { InstanceTypeLookup, gatewaySizing, instanceTypeProblems, isUnknownInstanceTypeError, machineProblems } from "./lib/config/instanceTypeCheck";
 import { amiArchitectureFor } from "./lib/node/nodeAmi";
 import { APIM_VERSION_OUTPUT, apimVersionChangeWarning } from "./lib/config/apimVersionChange";
 import { DATABASE_ENGINE_OUTPUT, databaseEngineChange } from "./lib/config/databaseEngineChange";
@@ -28,10 +28,18 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
     }
 
     // Looked up together and reported together, in one message with every bad key.
-    const [zoneOfSubnet, instanceType] = await Promise.all([existingSubnetZones(config), lookUpInstanceType(config.nodes.instanceType)]);
+    const gateways = gatewaySizing(config);
+    const [zoneOfSubnet, instanceType, gatewayInstanceType] = await Promise.all([
+        existingSubnetZones(config),
+        lookUpInstanceType(config.nodes.instanceType),
+        gateways ? lookUpInstanceType(gateways.instanceType) : undefined,
+    ]);
+    // The gateways run the nodes' image, so their type must run its architecture too.
+    const imageArchitecture = amiArchitectureFor(config.nodes.instanceType);
     const problems = [
         ...existingSubnetProblems(config, zoneOfSubnet),
-        ...instanceTypeProblems(config, instanceType, amiArchitectureFor(config.nodes.instanceType)),
+        ...instanceTypeProblems(config, instanceType, imageArchitecture),
+        ...(gateways && gatewayInstanceType ? machineProblems(gateways, gatewayInstanceType, imageArchitecture) : []),
     ];
     if (problems.length > 0) throw new StackConfigError(problems);
 

@@ -5,7 +5,8 @@ import type { StackConfig } from "../lib/config/stackConfig";
 import { planCluster } from "../lib/plan/clusterPlan";
 import { maxConnectionsFor, DB_POOL_MAX_ACTIVE, databaseIdentifier, databaseLogGroupName } from "../lib/plan/databaseParameters";
 import { al2023AmiNamePattern, amiArchitectureFor } from "../lib/node/nodeAmi";
-import { nodeLogGroupName } from "../lib/aws/nodeLogGroup";
+import { gatewayLogGroupName, nodeLogGroupName } from "../lib/aws/nodeLogGroup";
+import { GATEWAY_TARGET_GROUP_KEYS } from "../lib/aws/loadBalancerRouting";
 import { nodeMetricsNamespace } from "../lib/node/logShipping";
 import { clusterUrls } from "../lib/plan/clusterUrls";
 import { healthGateEnvironment, HEALTH_GATE_COMMAND } from "../lib/aws/rollingGate";
@@ -24,6 +25,7 @@ import { BootArtifacts } from "./bootArtifacts";
 import { bootScriptArtifact } from "../lib/node/bootScript";
 import { ApiManagerNode } from "./apiManagerNode";
 import { Operations } from "./operations";
+import { GatewayFleet } from "./gatewayFleet";
 
 export interface ApiManagerClusterArgs {
     /**
@@ -52,18 +54,24 @@ export interface ApiManagerClusterOutputs {
     readonly alarmTopicArn?: pulumi.Output<string>;
     /** The stack's CloudWatch dashboard in the console; absent with alarmsEnabled false. */
     readonly dashboardUrl?: pulumi.Output<string>;
+    /** The Universal Gateways' Auto Scaling group; only with gatewaysEnabled. */
+    readonly gatewayAutoScalingGroupName?: pulumi.Output<string>;
 }
 
 /**
  * The whole WSO2 API Manager active-active deployment: network, security groups, secret, database,
  * shared file system, load balancer with its certificate, the node identity and one node per plan node,
- * replaced one at a time while any node serves, and a last gate that waits for every node.
+ * replaced one at a time while any node serves, and a last gate that waits for every node. With
+ * gatewaysEnabled, Universal Gateways in an Auto Scaling group take the gateway host's traffic and the
+ * pair serves the portals and the control plane (a private name on both nodes).
  */
 export class ApiManagerCluster extends pulumi.ComponentResource {
     readonly outputs: ApiManagerClusterOutputs;
     readonly nodes: readonly ApiManagerNode[];
     /** Completes once every node's current instance is healthy in every target group. */
     readonly nodesHealthy: command.local.Command;
+    /** Only with gatewaysEnabled. */
+    readonly gateways?: GatewayFleet;
 
     constructor(name: string, args: ApiManagerClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("wso2-apim-ha:apiManagerCluster:ApiManagerCluster", name, {}, opts);
@@ -101,7 +109,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
         );
         const groups = new SecurityGroups(
             `${name}-sg`,
-            { vpcId: network.vpcId, allowedClientCidrs: config.allowedClientCidrs, vpcEndpoints: config.vpcEndpoints },
+            { vpcId: network.vpcId, allowedClientCidrs: config.allowedClientCidrs, vpcEndpoints: config.vpcEndpoints, gateways: config.gateways.enabled },
             opt,
         );
         const endpoints = config.vpcEndpoints
@@ -122,6 +130,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
             {
                 hostNames: plan.hostNames,
                 nodeHostNames: plan.nodes.map((n) => n.hostName),
+                controlPlaneHostName: plan.gateways?.controlPlaneHostName,
                 kmsKeyArn: key.keyArn,
                 analyticsAuthToken: config.analytics.enabled ? config.analytics.authToken : undefined,
                 recoveryWindowInDays: config.deletionProtection ? 30 : 7,
@@ -205,6 +214,10 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
         );
 
         const ami = nodeAmi(config, opt);
+        // With gateways the gateway host goes to them only: the nodes serve (and their gates wait on) the portal group.
+        const nodeTargetGroups = plan.gateways
+            ? loadBalancer.targetGroups.filter((g) => !GATEWAY_TARGET_GROUP_KEYS.includes(g.key))
+            : loadBalancer.targetGroups;
         const nodes: ApiManagerNode[] = [];
         for (const node of plan.nodes) {
             nodes.push(
@@ -223,10 +236,12 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                         fileSystemId: fileSystem.fileSystemId,
                         accessPointId: fileSystem.accessPointId,
                         secretArn: secrets.secretArn,
+                        // only gateways need the nodes to carry the certificate's digest (it names control-plane.<zone>)
+                        keystoreCertificatePem: config.gateways.enabled ? secrets.keystoreCertificatePem : undefined,
                         region,
                         logGroupName: identity.logGroupName,
                         bootScript: boot.bootScript,
-                        targetGroups: loadBalancer.targetGroups,
+                        targetGroups: nodeTargetGroups,
                         privateZoneId: network.privateZoneId,
                         // On a replacement, one node at a time; on a first deploy the gate returns at once.
                         previousNodeGate: nodes.length > 0 ? nodes[nodes.length - 1].healthGate : undefined,
@@ -258,13 +273,55 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                     mode: "all",
                     region,
                     nodes: plan.nodes.map((node, i) => ({ nodeName: node.name, instanceId: nodes[i].instanceId })),
-                    targetGroupArns: loadBalancer.targetGroups.map((g) => g.arn),
+                    targetGroupArns: nodeTargetGroups.map((g) => g.arn),
                     logGroupName: identity.logGroupName,
                 }),
                 triggers: nodes.map((n) => n.instanceId),
             },
             { parent: this, dependsOn: nodes },
         );
+
+        if (config.gateways.enabled && plan.gateways) {
+            // The gateways' way to the control plane: both nodes, each named only once its rolling gate has
+            // passed (as the nodes' own names), so during a roll it keeps pointing at instances that serve.
+            new aws.route53.Record(
+                `${name}-control-plane-dns`,
+                { zoneId: network.privateZoneId, name: plan.gateways.controlPlaneHostName, type: "A", ttl: 30, records: nodes.map((n) => n.privateIp) },
+                { parent: this, dependsOn: nodes.map((n) => n.healthGate) },
+            );
+            this.gateways = new GatewayFleet(
+                `${name}-gateways`,
+                {
+                    config,
+                    plan,
+                    subnetIds: network.privateSubnetIds,
+                    securityGroupId: groups.gatewaySgId!,
+                    kmsKeyArn: key.keyArn,
+                    amiId: ami.id,
+                    ignoreAmiChanges: ami.lookedUp,
+                    secretArn: secrets.secretArn,
+                    keystoreCertificatePem: secrets.keystoreCertificatePem,
+                    region,
+                    bootScript: boot.bootScript,
+                    bootArtifactsBucketArn: boot.bucketArn,
+                    bootObjectPrefix: boot.readablePrefix,
+                    logGroupName: gatewayLogGroupName(stack),
+                    logRetentionDays: config.logRetentionDays,
+                    targetGroups: loadBalancer.targetGroups.filter((g) => GATEWAY_TARGET_GROUP_KEYS.includes(g.key)),
+                    tags: providerDefaultTags(),
+                    // As for the nodes: every zone's way out, the rules the boot talks through, the secret's
+                    // value, the boot bucket's policy, the endpoints. Never the pair: the boot waits for it.
+                    bootDependencies: [
+                        ...network.privateEgress.flat(),
+                        ...groups.gatewayBootRules,
+                        secrets.secretValue,
+                        ...boot.readyForNodes,
+                        ...(endpoints ? [endpoints] : []),
+                    ],
+                },
+                opt,
+            );
+        }
 
         const operations = config.alarms.enabled
             ? new Operations(
@@ -277,9 +334,19 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                           database: { identifier: database.identifier, allocatedStorageGb: config.database.allocatedStorageGb, maxConnections },
                           fileSystem: { id: fileSystem.fileSystemId, throughputMode: THROUGHPUT_MODE },
                           nodeMetricsNamespace: nodeMetricsNamespace(nodeLogGroupName(stack)),
+                          ...(this.gateways && config.gateways.enabled
+                              ? {
+                                    gateways: {
+                                        autoScalingGroupName: this.gateways.autoScalingGroupName,
+                                        minSize: config.gateways.minSize,
+                                        maxSize: config.gateways.maxSize,
+                                        targetGroupKeys: GATEWAY_TARGET_GROUP_KEYS,
+                                    },
+                                }
+                              : {}),
                       },
-                      // Alarms start judging once every node serves, not while nodes boot.
-                      armAfter: [this.nodesHealthy],
+                      // Alarms start judging once every node (and gateway) serves, not while they boot.
+                      armAfter: [this.nodesHealthy, ...(this.gateways ? [this.gateways.healthGate] : [])],
                       kmsKeyArn: key.keyArn,
                       alarmEmail: config.alarms.email,
                       region,
@@ -304,9 +371,15 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
             fileSystemId: fileSystem.fileSystemId,
             secretArn: secrets.secretArn,
             ...(operations ? { alarmTopicArn: operations.topicArn, dashboardUrl: operations.dashboardUrl } : {}),
+            ...(this.gateways ? { gatewayAutoScalingGroupName: this.gateways.autoScalingGroupName } : {}),
         };
         this.registerOutputs({ ...this.outputs });
     }
+}
+
+/** The provider's default tags (aws:defaultTags): the provider puts them on neither an Auto Scaling group nor the instances it launches. */
+function providerDefaultTags(): Record<string, string> {
+    return new pulumi.Config("aws").getObject<{ tags?: Record<string, string> }>("defaultTags")?.tags ?? {};
 }
 
 /** The pinned AMI, or the latest Amazon Linux 2023 for the instance type's architecture (then drift is ignored). */

@@ -38,6 +38,8 @@ export interface ApiManagerNodeArgs {
     readonly fileSystemId: pulumi.Input<string>;
     readonly accessPointId: pulumi.Input<string>;
     readonly secretArn: pulumi.Input<string>;
+    /** The cluster certificate in the secret (public); with gateways its digest is in user data, so a new one rolls the node. */
+    readonly keystoreCertificatePem?: pulumi.Input<string>;
     readonly region: pulumi.Input<string>;
     /** CloudWatch log group the node ships its boot and server logs to (NodeIdentity creates it). */
     readonly logGroupName: pulumi.Input<string>;
@@ -82,8 +84,8 @@ export class ApiManagerNode extends pulumi.ComponentResource {
         const { config, plan, node } = args;
 
         const userDataBase64 = pulumi
-            .all([args.fileSystemId, args.accessPointId, args.secretArn, args.region, args.logGroupName, args.bootScript.bucket, args.bootScript.key])
-            .apply(([fileSystemId, accessPointId, secretArn, region, logGroupName, bucket, key]) =>
+            .all([args.fileSystemId, args.accessPointId, args.secretArn, args.region, args.logGroupName, args.bootScript.bucket, args.bootScript.key, args.keystoreCertificatePem])
+            .apply(([fileSystemId, accessPointId, secretArn, region, logGroupName, bucket, key, keystoreCertificatePem]) =>
                 renderNodeUserData(config, plan, node, {
                     fileSystemId,
                     accessPointId,
@@ -91,6 +93,7 @@ export class ApiManagerNode extends pulumi.ComponentResource {
                     region,
                     logGroupName,
                     bootScript: { bucket, key, sha256: args.bootScript.sha256 },
+                    keystoreCertificatePem,
                 }).userDataBase64,
             );
 

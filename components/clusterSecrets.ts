@@ -9,6 +9,11 @@ export interface ClusterSecretsArgs {
     readonly hostNames: { readonly portal: string; readonly gateway: string };
     /** Private node names (apim-<n>.<zone>), added to the certificate's SANs so peers can verify each other. */
     readonly nodeHostNames: readonly string[];
+    /**
+     * The private name the Universal Gateways reach the pair's control plane by (control-plane.<zone>), added
+     * to the SANs so they can verify it; only with gateways, so a pair-only stack keeps its certificate.
+     */
+    readonly controlPlaneHostName?: string;
     /** The stack key (components/stackKey.ts) the secret is encrypted with. */
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Only when analytics is enabled; omitted, the secret carries no WSO2_ANALYTICS_AUTH_TOKEN key. */
@@ -26,9 +31,13 @@ export const GENERATED_PASSWORD_LENGTH = 32;
 /** Validity of the WSO2 keystore certificate (about three years); renewing it is a deliberate replacement. */
 export const KEYSTORE_CERT_VALIDITY_HOURS = 3 * 365 * 24;
 
-/** DNS names the WSO2 keystore certificate covers: portal first, gateway, every node, localhost. */
-export function keystoreCertificateDnsNames(hostNames: { portal: string; gateway: string }, nodeHostNames: readonly string[]): string[] {
-    return [...new Set([hostNames.portal, hostNames.gateway, ...nodeHostNames, "localhost"])];
+/** DNS names the WSO2 keystore certificate covers: portal first, gateway, every node, the control plane (with gateways), localhost. */
+export function keystoreCertificateDnsNames(
+    hostNames: { portal: string; gateway: string },
+    nodeHostNames: readonly string[],
+    controlPlaneHostName?: string,
+): string[] {
+    return [...new Set([hostNames.portal, hostNames.gateway, ...nodeHostNames, ...(controlPlaneHostName ? [controlPlaneHostName] : []), "localhost"])];
 }
 
 export function validateRecoveryWindow(days: number): number {
@@ -79,7 +88,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
             {
                 privateKeyPem: keystoreKey.privateKeyPem,
                 subject: { commonName: args.hostNames.portal, organization: "WSO2 API Manager" },
-                dnsNames: keystoreCertificateDnsNames(args.hostNames, args.nodeHostNames),
+                dnsNames: keystoreCertificateDnsNames(args.hostNames, args.nodeHostNames, args.controlPlaneHostName),
                 ipAddresses: ["127.0.0.1"],
                 validityPeriodHours: KEYSTORE_CERT_VALIDITY_HOURS,
                 allowedUses: ["key_encipherment", "digital_signature", "server_auth", "client_auth"],

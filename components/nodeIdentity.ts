@@ -8,9 +8,12 @@ export interface NodeIdentityArgs {
     readonly secretArn: pulumi.Input<string>;
     /** The stack key: it encrypts the secret (the nodes may decrypt only through Secrets Manager) and the node log group. */
     readonly kmsKeyArn: pulumi.Input<string>;
-    /** The shared artifact file system and the access point the nodes must mount it through. */
-    readonly fileSystemArn: pulumi.Input<string>;
-    readonly accessPointArn: pulumi.Input<string>;
+    /**
+     * The shared artifact file system and the access point the nodes must mount it through. Both or
+     * neither: without them the role may mount nothing (the Universal Gateways').
+     */
+    readonly fileSystemArn?: pulumi.Input<string>;
+    readonly accessPointArn?: pulumi.Input<string>;
     /** The boot artifacts bucket and the prefix of the boot scripts in it: the nodes may read only those objects. */
     readonly bootArtifactsBucketArn: pulumi.Input<string>;
     readonly bootObjectPrefix: string;
@@ -20,12 +23,15 @@ export interface NodeIdentityArgs {
     readonly logGroupName: string;
     /** Retention of that log group in days (a value CloudWatch accepts). */
     readonly logRetentionDays: number;
+    /** The role's description. Default "WSO2 API Manager nodes". */
+    readonly description?: string;
 }
 
 /**
  * What the nodes are allowed to do: Session Manager (the AWS-managed SSM policy, so no SSH is ever
  * opened), read the stack secret and their boot script, mount the shared file system through its access
- * point, write their logs and publish their metrics.
+ * point, write their logs and publish their metrics. The Universal Gateways get one of their own, without
+ * the file system.
  */
 export class NodeIdentity extends pulumi.ComponentResource {
     readonly roleName: pulumi.Output<string>;
@@ -37,6 +43,9 @@ export class NodeIdentity extends pulumi.ComponentResource {
     readonly rolePolicy: pulumi.Resource;
 
     constructor(name: string, args: NodeIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+        if ((args.fileSystemArn === undefined) !== (args.accessPointArn === undefined)) {
+            throw new Error(`NodeIdentity ${name}: fileSystemArn and accessPointArn go together (give both, or neither for a role that mounts nothing)`);
+        }
         super("wso2-apim-ha:nodeIdentity:NodeIdentity", name, {}, opts);
         const opt = { parent: this };
 
@@ -48,7 +57,7 @@ export class NodeIdentity extends pulumi.ComponentResource {
 
         const role = new aws.iam.Role(
             `${name}-role`,
-            { description: "WSO2 API Manager nodes", assumeRolePolicy: JSON.stringify(ec2AssumeRolePolicy()) },
+            { description: args.description ?? "WSO2 API Manager nodes", assumeRolePolicy: JSON.stringify(ec2AssumeRolePolicy()) },
             opt,
         );
         const partition = aws.getPartitionOutput({}, opt).partition;

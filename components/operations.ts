@@ -5,12 +5,12 @@ import { dashboardBody, dashboardName, dashboardUrl } from "../lib/aws/dashboard
 import { savedQueries } from "../lib/aws/logQueries";
 
 export interface OperationsArgs {
-    /** What the alarms watch: node instances, load balancer, target groups, database, file system (lib/aws/alarmTable.ts). */
+    /** What the alarms watch: node instances, load balancer, target groups, gateways, database, file system (lib/aws/alarmTable.ts). */
     readonly alarms: AlarmTableInput<pulumi.Input<string>>;
     /**
-     * What completes once every node serves (the nodes' health gates): the alarms are created, or moved
-     * to replaced instances, only after it, so a first deploy or a node roll pages nobody for a node that
-     * is still booting.
+     * What completes once every node (and gateway) serves (the health gates): the alarms are created, or
+     * moved to replaced instances, only after it, so a first deploy or a node roll pages nobody for a node
+     * that is still booting.
      */
     readonly armAfter?: readonly pulumi.Resource[];
     /** The stack's customer-managed KMS key; its policy lets CloudWatch alarms use it (lib/aws/stackKeyPolicy.ts). */
@@ -57,7 +57,7 @@ export class Operations extends pulumi.ComponentResource {
                 `${name}-${row.key}`,
                 {
                     name: `${args.label}-${row.key}`,
-                    alarmDescription: `${row.title}. ${row.why}`.slice(0, 1024),
+                    alarmDescription: `${row.title}. ${row.why}${row.firstAction ? ` First: ${row.firstAction}` : ""}`.slice(0, 1024),
                     ...alarmMetric(row),
                     comparisonOperator: row.comparison,
                     threshold: row.threshold,

@@ -17,6 +17,9 @@ KEYS=(APIM_VERSION APIM_HOME APIM_USER APIM_UID APIM_GID DISTRIBUTION_URL DISTRI
 NODE_KEYS=(MYSQL_CONNECTOR_URL MYSQL_CONNECTOR_SHA256 NODE_HOST_NAME PORTAL_HOST_NAME DB_HOST DB_PORT
   DB_MASTER_USER DB_USER APIM_DB_NAME SHARED_DB_NAME DB_WAIT_SECONDS RDS_CA_BUNDLE_URL EFS_FILE_SYSTEM_ID
   EFS_ACCESS_POINT_ID)
+GATEWAY_KEYS=(CONTROL_PLANE_URL CONTROL_PLANE_WAIT_SECONDS)
+# only with gateways: the cluster certificate the machine was rendered for
+OPTIONAL_KEYS=(KEYSTORE_CERT_SHA256)
 # what an env file without these keys (one from before roles) means: the pair's node
 declare -A DEFAULTS=([ROLE]=node [START_SCRIPT]=bin/api-manager.sh)
 CONF=/etc/wso2am
@@ -61,8 +64,8 @@ retry() { # ATTEMPTS DELAY CMD...: the delay doubles up to 60s; CMD may set WHY
 
 load_env() {
   [[ -r $ENV_FILE ]] || die "cannot read $ENV_FILE"
-  local line k re='^([A-Z][A-Z0-9_]*)="?([^"]*)"?$' known=" ${KEYS[*]} ${NODE_KEYS[*]} ${!DEFAULTS[*]} "
-  unset "${KEYS[@]}" "${NODE_KEYS[@]}" "${!DEFAULTS[@]}"
+  local line k re='^([A-Z][A-Z0-9_]*)="?([^"]*)"?$' known=" ${KEYS[*]} ${NODE_KEYS[*]} ${GATEWAY_KEYS[*]} ${OPTIONAL_KEYS[*]} ${!DEFAULTS[*]} "
+  unset "${KEYS[@]}" "${NODE_KEYS[@]}" "${GATEWAY_KEYS[@]}" "${OPTIONAL_KEYS[@]}" "${!DEFAULTS[@]}"
   # parsed, not sourced: only known keys are taken and nothing is executed
   while IFS= read -r line || [[ -n $line ]]; do
     [[ $line =~ $re && $known == *" ${BASH_REMATCH[1]} "* ]] || continue
@@ -71,11 +74,10 @@ load_env() {
   for k in "${!DEFAULTS[@]}"; do [[ -n ${!k:-} ]] || printf -v "$k" '%s' "${DEFAULTS[$k]}"; done
   [[ $ROLE =~ ^[a-z]+$ && -n ${STEPS[$ROLE]:-} ]] || die "ROLE is '$ROLE', not one of: ${!STEPS[*]}"
   for k in "${KEYS[@]}"; do [[ -n ${!k:-} ]] || die "$ENV_FILE lacks $k"; done
-  if [[ $ROLE == node ]]; then
-    for k in "${NODE_KEYS[@]}"; do [[ -n ${!k:-} ]] || die "$ENV_FILE lacks $k"; done
-  fi
+  local -n role_keys=${ROLE^^}_KEYS
+  for k in "${role_keys[@]}"; do [[ -n ${!k:-} ]] || die "$ENV_FILE lacks $k"; done
   # the checks below skip a key the role does without
-  for k in APIM_UID APIM_GID JVM_HEAP_MB DB_PORT DB_WAIT_SECONDS READY_TIMEOUT_SECONDS; do
+  for k in APIM_UID APIM_GID JVM_HEAP_MB DB_PORT DB_WAIT_SECONDS READY_TIMEOUT_SECONDS CONTROL_PLANE_WAIT_SECONDS; do
     [[ -z ${!k:-} || ${!k} =~ ^[0-9]+$ ]] || die "$k is not a number"
   done
   # these go into SQL and option files unquoted
@@ -253,6 +255,9 @@ step_keystore() {
   fi
   secret KEYSTORE_PRIVATE_KEY_PEM | private "$TMP/key.pem"
   secret KEYSTORE_CERTIFICATE_PEM | private "$TMP/cert.pem"
+  # a secret holding another certificate than the one in user data: this machine would not match its peers
+  [[ -z ${KEYSTORE_CERT_SHA256:-} || $(sha "$TMP/cert.pem") == "$KEYSTORE_CERT_SHA256" ]] ||
+    die "the stack secret's certificate is not the one this machine was rendered for (KEYSTORE_CERT_SHA256)"
   ksp=$(secret WSO2_KEYSTORE_PASSWORD)
   tsp=$(secret WSO2_TRUSTSTORE_PASSWORD)
   # a digest of every input: rebuild only when one changes
@@ -455,6 +460,17 @@ step_database() {
   run_schema_scripts
 }
 
+# a gateway started before the pair serves has no APIs to load: wait, as a node waits for its database
+wait_for_control_plane() {
+  local deadline=$((SECONDS + CONTROL_PLANE_WAIT_SECONDS))
+  until curl -fsk --max-time 10 -o /dev/null "$CONTROL_PLANE_URL"; do
+    ((SECONDS < deadline)) || die "control plane not ready at $CONTROL_PLANE_URL after ${CONTROL_PLANE_WAIT_SECONDS}s (CONTROL_PLANE_WAIT_SECONDS)"
+    ((SECONDS % 60 >= 10)) || log "waiting for the control plane at $CONTROL_PLANE_URL"
+    sleep 10
+  done
+  log "control plane ready at $CONTROL_PLANE_URL"
+}
+
 step_start() {
   local jh ip deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
   # the unit is static: catch a node.env that disagrees with it
@@ -473,6 +489,7 @@ step_start() {
     awk -v h="$PORTAL_HOST_NAME" '$1 == "127.0.0.1" { for (i = 2; i <= NF; i++) if ($i == h) f = 1 } END { exit !f }' \
       "$ROOT/etc/hosts" 2>/dev/null || printf '127.0.0.1 %s\n' "$PORTAL_HOST_NAME" >>"$ROOT/etc/hosts"
   fi
+  [[ $ROLE != gateway ]] || wait_for_control_plane
   systemctl daemon-reload
   systemctl enable --quiet wso2am.service
   if ((CHANGED)) && systemctl is-active --quiet wso2am.service; then

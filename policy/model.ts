@@ -41,7 +41,7 @@ export type StackCheck = (resources: readonly CheckedResource[], context: Policy
 export interface ChecklistPolicy {
     /** Pulumi policy name. */
     readonly name: string;
-    /** The checklist row(s) it encodes (README, Security). */
+    /** The checklist row(s) it encodes (docs/security.md, the checklist). */
     readonly rows: readonly number[];
     /** Scanner rule ids: checkov CKV_*, trivy AWS-*, AWS Security Hub FSBP controls. */
     readonly ruleIds: readonly string[];

@@ -12,7 +12,7 @@ import {
 } from "./model";
 
 /**
- * The project's security checklist (README, Security) as pure checks: each policy names its checklist
+ * The project's security checklist (docs/security.md) as pure checks: each policy names its checklist
  * row(s) and the scanner rule ids it stands for. Resource checks see one resource's inputs; stack checks
  * see every resource and follow references through property dependencies, which the engine knows even
  * in a preview where the referenced ids are not.
@@ -53,6 +53,8 @@ export const T = {
         "aws:iam/policyAttachment:PolicyAttachment",
     ],
     instanceProfile: "aws:iam/instanceProfile:InstanceProfile",
+    autoScalingGroup: "aws:autoscaling/group:Group",
+    autoScalingAttachments: ["aws:autoscaling/attachment:Attachment", "aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment"],
 } as const;
 
 const is = (r: CheckedResource, ...types: (string | readonly string[])[]) => types.flat().includes(r.type);
@@ -177,8 +179,8 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
     {
         name: "ec2-imdsv2-required",
         rows: [1],
-        ruleIds: ["CKV_AWS_79", "AWS-0028", "EC2.8"],
-        description: "Instances and launch templates require IMDSv2 tokens, with a hop limit of 1 or 2.",
+        ruleIds: ["CKV_AWS_79", "AWS-0028", "EC2.8", "CKV_AWS_341"],
+        description: "Instances and launch templates require IMDSv2 tokens; the hop limit is 1 or 2 on instances and 1 on launch templates.",
         check: {
             kind: "resource",
             types: [T.instance, T.launchTemplate],
@@ -188,7 +190,9 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
                 const out: string[] = [];
                 if (md.httpTokens !== "required") out.push(`metadataOptions.httpTokens is ${JSON.stringify(md.httpTokens ?? "optional")}, expected "required" (IMDSv2 only)`);
                 const hop = md.httpPutResponseHopLimit;
-                if (hop !== undefined && !(hop >= 1 && hop <= 2)) out.push(`metadataOptions.httpPutResponseHopLimit is ${hop}, expected 1 or 2`);
+                // CKV_AWS_341 allows launch templates one hop: nothing behind their instances (a container) reads the role.
+                const maxHop = r.type === T.launchTemplate ? 1 : 2;
+                if (hop !== undefined && !(hop >= 1 && hop <= maxHop)) out.push(`metadataOptions.httpPutResponseHopLimit is ${hop}, expected ${maxHop === 1 ? "1" : "1 or 2"}`);
                 return out;
             },
         },
@@ -197,7 +201,7 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
         name: "ec2-no-public-ip",
         rows: [2],
         ruleIds: ["CKV_AWS_88", "AWS-0009", "EC2.9", "EC2.15"],
-        description: "Instances get no public IPv4 address, and no subnet hands one out on launch.",
+        description: "Instances, and those launched from a launch template, get no public IPv4 address, and no subnet hands one out on launch.",
         check: {
             kind: "resource",
             types: [T.instance, T.launchTemplate, T.subnet],
@@ -215,7 +219,7 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
         name: "ec2-volumes-encrypted",
         rows: [3],
         ruleIds: ["CKV_AWS_8", "AWS-0131", "EC2.3", "EC2.7"],
-        description: "Root and data volumes are encrypted, explicitly (not by relying on the account default).",
+        description: "Root and data volumes, of instances and of launch templates, are encrypted, explicitly (not by relying on the account default).",
         check: {
             kind: "resource",
             types: [T.instance, T.launchTemplate, T.volume],
@@ -223,8 +227,11 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
                 const p = r.props;
                 if (r.type === T.volume) return p.encrypted === true ? [] : ["the volume is not encrypted"];
                 if (r.type === T.launchTemplate) {
-                    return (p.blockDeviceMappings ?? [])
-                        .filter((m: any) => m.ebs && String(m.ebs.encrypted) !== "true")
+                    const ebs = (p.blockDeviceMappings ?? []).filter((m: any) => m.ebs);
+                    // Without a mapping the image's snapshot decides, encrypted only if the account's default says so.
+                    if (ebs.length === 0) return ["the launch template maps no volume, so the image's root volume is encrypted only by the account default"];
+                    return ebs
+                        .filter((m: any) => String(m.ebs.encrypted) !== "true")
                         .map((m: any) => `the launch template's volume ${m.deviceName ?? "(unnamed)"} is not encrypted`);
                 }
                 const out: string[] = [];
@@ -249,12 +256,17 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
         name: "ec2-instance-profile-no-ssh",
         rows: [5],
         ruleIds: ["CKV2_AWS_41", "CKV_AWS_24"],
-        description: "Instances have an instance profile (so Session Manager can reach them), and no security group opens SSH (22) to the internet.",
+        description:
+            "Instances, and launch templates for theirs, have an instance profile (so Session Manager can reach them), and no security group opens SSH (22) to the internet.",
         check: {
             kind: "resource",
-            types: [T.instance, ...SECURITY_GROUP_RULE_TYPES],
+            types: [T.instance, T.launchTemplate, ...SECURITY_GROUP_RULE_TYPES],
             run: (r) => {
                 if (r.type === T.instance) return "iamInstanceProfile" in r.props ? [] : ["the instance has no instance profile (iamInstanceProfile)"];
+                if (r.type === T.launchTemplate) {
+                    const profile = r.props.iamInstanceProfile ?? {};
+                    return "name" in profile || "arn" in profile ? [] : ["the launch template gives its instances no instance profile (iamInstanceProfile)"];
+                }
                 return ingressPermissions(r)
                     .filter((perm) => fromWorld(perm) && coversPort(perm, 22))
                     .map((perm) => `SSH (22) is open to ${perm.cidrs.join(", ")} (${portText(perm)})`);
@@ -265,7 +277,7 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
         name: "ec2-managed-by-ssm",
         rows: [5],
         ruleIds: ["SSM.1"],
-        description: "Every instance's profile role carries AmazonSSMManagedInstanceCore, so shell access goes through Session Manager.",
+        description: "The profile role of every instance and launch template carries AmazonSSMManagedInstanceCore, so shell access goes through Session Manager.",
         check: {
             kind: "stack",
             run: (resources) => {
@@ -280,13 +292,14 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
                     if (Array.isArray(managed) && managed.some((a) => String(a).endsWith(":policy/AmazonSSMManagedInstanceCore"))) ssmRoles.add(role.urn);
                 }
                 const violations: StackViolation[] = [];
-                for (const instance of resources.filter((r) => r.type === T.instance)) {
-                    const profiles = deps(instance, "iamInstanceProfile").map((u) => byUrn.get(u)).filter((x): x is CheckedResource => x?.type === T.instanceProfile);
+                for (const machine of resources.filter((r) => r.type === T.instance || r.type === T.launchTemplate)) {
+                    const profiles = deps(machine, "iamInstanceProfile").map((u) => byUrn.get(u)).filter((x): x is CheckedResource => x?.type === T.instanceProfile);
                     // A profile from outside the stack cannot be followed; the instance-profile check covers its presence.
                     if (profiles.length === 0) continue;
                     const roles = profiles.flatMap((p) => deps(p, "role"));
                     if (!roles.some((role) => ssmRoles.has(role))) {
-                        violations.push({ urn: instance.urn, message: `instance ${instance.name}: its profile's role lacks AmazonSSMManagedInstanceCore (no Session Manager)` });
+                        const what = machine.type === T.instance ? "instance" : "launch template";
+                        violations.push({ urn: machine.urn, message: `${what} ${machine.name}: its profile's role lacks AmazonSSMManagedInstanceCore (no Session Manager)` });
                     }
                 }
                 return violations;
@@ -453,6 +466,14 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
                 return r.props.healthCheck && r.props.healthCheck.enabled !== false ? [] : ["the target group has no health check"];
             },
         },
+    },
+    {
+        name: "asg-launch-template-elb-health-zones",
+        rows: [20],
+        ruleIds: ["CKV_AWS_315", "AutoScaling.9", "AutoScaling.1", "AutoScaling.2", "CKV_AWS_153"],
+        description:
+            "Auto Scaling groups launch from a launch template, use the load balancer's health checks when a load balancer sends them traffic, span at least two zones and carry tags.",
+        check: { kind: "stack", run: (resources) => autoScalingGroupProblems(resources) },
     },
     {
         name: "rds-hardening",
@@ -625,10 +646,10 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
         rows: [19],
         ruleIds: ["CKV_AWS_7", "CKV2_AWS_64", "CKV_AWS_33", "CKV_AWS_184", "CKV_AWS_354", "CKV_AWS_158", "CKV_AWS_189", "CKV_AWS_26"],
         description:
-            "Customer-managed keys rotate, carry an explicit policy with no wildcard principal; file systems, RDS storage and Performance Insights, volumes, log groups and SNS topics are encrypted with a customer-managed key.",
+            "Customer-managed keys rotate, carry an explicit policy with no wildcard principal; file systems, RDS storage and Performance Insights, volumes (launch templates' too), log groups and SNS topics are encrypted with a customer-managed key.",
         check: {
             kind: "resource",
-            types: [T.kmsKey, T.fileSystem, T.rds, T.instance, T.volume, T.logGroup, T.snsTopic],
+            types: [T.kmsKey, T.fileSystem, T.rds, T.instance, T.launchTemplate, T.volume, T.logGroup, T.snsTopic],
             run: (r) => {
                 const p = r.props;
                 switch (r.type) {
@@ -657,6 +678,10 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
                             ...customerKeyProblem(p.rootBlockDevice ?? {}, "kmsKeyId", "the root volume"),
                             ...(p.ebsBlockDevices ?? []).flatMap((d: any) => customerKeyProblem(d, "kmsKeyId", `the data volume ${d.deviceName}`)),
                         ];
+                    case T.launchTemplate:
+                        return (p.blockDeviceMappings ?? [])
+                            .filter((m: any) => m.ebs)
+                            .flatMap((m: any) => customerKeyProblem(m.ebs, "kmsKeyId", `the launch template's volume ${m.deviceName ?? "(unnamed)"}`));
                     case T.volume:
                         return customerKeyProblem(p, "kmsKeyId", "the volume");
                     case T.logGroup:
@@ -675,4 +700,39 @@ export const CHECKLIST: readonly ChecklistPolicy[] = [
 function readKnown(r: CheckedResource, property: string): any {
     const read = readProperty(r.props, property);
     return read.known ? read.value : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Row 20: Auto Scaling groups.
+
+function autoScalingGroupProblems(resources: readonly CheckedResource[]): StackViolation[] {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const attachedByResource = new Set(resources.filter((r) => is(r, T.autoScalingAttachments)).flatMap((r) => deps(r, "autoscalingGroupName")));
+    const violations: StackViolation[] = [];
+    for (const group of resources.filter((r) => r.type === T.autoScalingGroup)) {
+        const p = group.props;
+        const problem = (message: string) => violations.push({ urn: group.urn, message: `Auto Scaling group ${group.name}: ${message}` });
+        if (!p.launchTemplate && !p.mixedInstancesPolicy?.launchTemplate) problem("it launches from a launch configuration, not a launch template");
+
+        // An ARN not known yet (a preview) is still a target group.
+        const listed = (key: string) => {
+            const read = readProperty(p, key);
+            return !read.known || (Array.isArray(read.value) && read.value.length > 0) || deps(group, key).length > 0;
+        };
+        const behindLoadBalancer = listed("targetGroupArns") || listed("loadBalancers") || listed("trafficSources") || attachedByResource.has(group.urn);
+        if (behindLoadBalancer && p.healthCheckType !== "ELB") problem(`healthCheckType is ${JSON.stringify(p.healthCheckType ?? "EC2")}, expected "ELB" (with EC2 checks alone, an instance the load balancer finds unhealthy stays in service)`);
+
+        // Zones from the stack's subnets where it knows them; a subnet from outside the stack counts as a zone of its own.
+        const subnetUrns = deps(group, "vpcZoneIdentifiers");
+        const subnets = subnetUrns.map((u) => byUrn.get(u)).filter((s): s is CheckedResource => s?.type === T.subnet);
+        const zonesKnown = subnets.length > 0 && subnets.length === subnetUrns.length && subnets.every((s) => typeof readKnown(s, "availabilityZone") === "string");
+        const zones = zonesKnown
+            ? new Set(subnets.map((s) => readKnown(s, "availabilityZone"))).size
+            : Math.max((readKnown(group, "vpcZoneIdentifiers") ?? []).length, subnetUrns.length, (readKnown(group, "availabilityZones") ?? []).length);
+        if (zones < 2) problem(`it spans ${zones} zone(s), expected at least two`);
+
+        const tags = readKnown(group, "tags") ?? readKnown(group, "tag");
+        if (!(Array.isArray(tags) ? tags.length > 0 : tags && Object.keys(tags).length > 0)) problem("it has no tags");
+    }
+    return violations;
 }

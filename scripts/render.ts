@@ -12,8 +12,9 @@ import type { OfflineRun, RecordedResource } from "../lib/offline/offlineMocks";
 import { readStackFile, PROJECT_NAME, OFFLINE_CONFIG_SECRET_PREFIX } from "../lib/config/stackFile";
 import { CommandSpec, parseArguments, UsageError } from "./cliArguments";
 import { ClusterPlan, planCluster } from "../lib/plan/clusterPlan";
-import { fetchedBootScript } from "../lib/offline/bootScriptFetch";
-import { decodeUserData, writtenFiles, WrittenFile } from "../lib/node/userDataDecoding";
+import { bootFiles, BootFiles } from "../lib/offline/bootScriptFetch";
+import { RESOURCE_TYPES } from "../lib/review/resourceTypes";
+import type { RenderedResource } from "../lib/review/renderedResource";
 import { architectureDiagram } from "../lib/review/architectureDiagram";
 import { monthlyCost, CostEstimate } from "../lib/review/monthlyCost";
 import { costMarkdown, totalText } from "../lib/review/costReport";
@@ -30,14 +31,16 @@ export interface RenderOptions {
     readonly configOverrides?: Readonly<Record<string, unknown>>;
 }
 
-export interface RenderedNode {
+/** What a node's instance receives (its userDataBase64 decoded) and installs. */
+export interface RenderedNode extends BootFiles {
     readonly index: number;
     readonly name: string;
-    /** The bytes EC2 receives (base64-decoded userDataBase64, still gzip). */
-    readonly userData: Buffer;
-    readonly cloudConfig: string;
-    /** Every file cloud-init writes, and the boot script the loader fetches and installs. */
-    readonly files: WrittenFile[];
+}
+
+/** What every Universal Gateway receives from its launch template (the template's userData decoded) and installs. */
+export interface RenderedGateway extends BootFiles {
+    /** The launch template resource's name. */
+    readonly launchTemplate: string;
 }
 
 export interface RenderResult {
@@ -46,6 +49,8 @@ export interface RenderResult {
     readonly resources: RecordedResource[];
     readonly outputs: Record<string, unknown>;
     readonly nodes: RenderedNode[];
+    /** Only for a stack with gateways: written to gateway/. */
+    readonly gateway?: RenderedGateway;
     /** The Mermaid flowchart written to architecture.md. */
     readonly architecture: string;
     /** The monthly cost written to cost.md and cost.json, in the stack's aws:region. */
@@ -85,7 +90,9 @@ export async function renderStack(stackName = "dev", options: RenderOptions = {}
     await (sdk.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
     const resources = run.resources;
-    const nodes = renderedNodes(resources, planCluster(config));
+    const plan = planCluster(config);
+    const nodes = renderedNodes(resources, plan);
+    const gateway = renderedGateway(resources, plan);
     const architecture = architectureDiagram(resources);
     const cost = monthlyCost(resources, stackFile.region ?? OFFLINE_REGION);
 
@@ -103,22 +110,25 @@ export async function renderStack(stackName = "dev", options: RenderOptions = {}
     }));
     fs.writeFileSync(path.join(outDir, "resources.json"), JSON.stringify(contract, null, 2) + "\n");
     fs.writeFileSync(path.join(outDir, "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
-    for (const node of nodes) {
-        const dir = path.join(outDir, "nodes", String(node.index));
-        fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(path.join(dir, "user-data"), node.userData);
-        fs.writeFileSync(path.join(dir, "cloud-config.yaml"), node.cloudConfig);
-        for (const file of node.files) {
-            const target = path.join(dir, "files", file.path.replace(/^\/+/, ""));
-            if (!target.startsWith(path.join(dir, "files") + path.sep)) throw new Error(`refusing to write ${file.path} outside the render folder`);
-            fs.mkdirSync(path.dirname(target), { recursive: true });
-            fs.writeFileSync(target, file.content);
-        }
-    }
+    for (const node of nodes) writeBootFolder(path.join(outDir, "nodes", String(node.index)), node);
+    if (gateway) writeBootFolder(path.join(outDir, "gateway"), gateway);
     fs.writeFileSync(path.join(outDir, "architecture.md"), architectureMarkdown(stackName, architecture));
     fs.writeFileSync(path.join(outDir, "cost.md"), costMarkdown(stackName, cost, 1));
     fs.writeFileSync(path.join(outDir, "cost.json"), JSON.stringify(cost, null, 2) + "\n");
-    return { outDir, run, resources, outputs, nodes, architecture, cost };
+    return { outDir, run, resources, outputs, nodes, ...(gateway ? { gateway } : {}), architecture, cost };
+}
+
+/** user-data, cloud-config.yaml and files/<path>: the same layout for a node and for the gateways. */
+function writeBootFolder(dir: string, machine: BootFiles): void {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "user-data"), machine.userData);
+    fs.writeFileSync(path.join(dir, "cloud-config.yaml"), machine.cloudConfig);
+    for (const file of machine.files) {
+        const target = path.join(dir, "files", file.path.replace(/^\/+/, ""));
+        if (!target.startsWith(path.join(dir, "files") + path.sep)) throw new Error(`refusing to write ${file.path} outside the render folder`);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, file.content);
+    }
 }
 
 /** Only a missing or empty folder, or a previous render, may be emptied; anything else is left alone. */
@@ -140,8 +150,8 @@ export function architectureMarkdown(stack: string, diagram: string): string {
         `# Architecture: ${stack}`,
         "",
         "Generated by `npm run render` from this render's resources, not drawn by hand. Solid arrows: where the load " +
-            "balancer routes (host name and listener port → target group → node port) and the default routes to the NAT " +
-            "gateways; dotted arrows: the ports a security-group rule opens, and the secret and boot bucket the nodes' IAM role may read.",
+            "balancer routes (host name and listener port → target group → node or gateway port) and the default routes to the NAT " +
+            "gateways; dotted arrows: the ports a security-group rule opens, and the secret and boot bucket the nodes' (and gateways') IAM roles may read.",
         "",
         "```mermaid",
         diagram.trimEnd(),
@@ -163,15 +173,22 @@ function renderedNodes(resources: readonly RecordedResource[], plan: ClusterPlan
     return plan.nodes.map((node) => {
         const instance = instances.find((r) => r.inputs.tags?.["wso2:node"] === node.name);
         if (!instance || typeof instance.inputs.userDataBase64 !== "string") throw new Error(`no instance with user data for ${node.name}`);
-        const { bytes, cloudConfig } = decodeUserData(instance.inputs.userDataBase64);
-        const files = writtenFiles(cloudConfig);
-        try {
-            files.push(fetchedBootScript(files, resources, plan.paths.bootLoaderEnvFile));
-        } catch (err) {
-            throw new Error(`${node.name}: ${(err as Error).message}`);
-        }
-        return { index: node.index, name: node.name, userData: bytes, cloudConfig, files };
+        return { index: node.index, name: node.name, ...bootFiles(instance.inputs.userDataBase64, resources, plan.paths.bootLoaderEnvFile, node.name) };
     });
+}
+
+/**
+ * The gateways' launch template (the one inside the GatewayFleet component), its user data decoded the
+ * same way; undefined for a stack without gateways.
+ */
+export function renderedGateway(resources: readonly RenderedResource[], plan: ClusterPlan): RenderedGateway | undefined {
+    if (!plan.gateways) return undefined;
+    const fleets = new Set(resources.filter((r) => r.type === RESOURCE_TYPES.gatewayFleet).map((r) => r.name));
+    const templates = resources.filter((r) => r.type === RESOURCE_TYPES.launchTemplate && r.parent !== null && fleets.has(r.parent));
+    if (templates.length !== 1) throw new Error(`expected one launch template in the gateway fleet, found ${templates.length}`);
+    const [template] = templates;
+    if (typeof template.inputs.userData !== "string") throw new Error(`the gateways' launch template ${template.name} has no user data`);
+    return { launchTemplate: template.name, ...bootFiles(template.inputs.userData, resources, plan.paths.bootLoaderEnvFile, plan.gateways.name) };
 }
 
 /** `type name` per resource, indented under its parent, like `pulumi preview`. */
@@ -221,7 +238,7 @@ export async function runRenderCli(
         output.log(resourceTree(result.resources));
         output.log(`\nOutputs:\n${JSON.stringify(result.outputs, null, 2)}`);
         output.log(
-            `\n${result.resources.length} resources, ${result.nodes.length} nodes; wrote ${path.relative(process.cwd(), result.outDir) || "."} ` +
+            `\n${result.resources.length} resources, ${result.nodes.length} nodes${result.gateway ? " and the gateways' launch template" : ""}; wrote ${path.relative(process.cwd(), result.outDir) || "."} ` +
                 `in ${((Date.now() - started) / 1000).toFixed(1)} s`,
         );
         output.log(`Monthly cost: ${totalText(result.cost)} on demand in ${result.cost.region} (details and assumptions: ${path.relative(process.cwd(), path.join(result.outDir, "cost.md"))})`);

@@ -13,7 +13,7 @@ export type Comparison = "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold
 export type MissingData = "breaching" | "notBreaching" | "ignore" | "missing";
 /** A CloudWatch statistic, or a percentile such as "p99" (an extended statistic). */
 export type Statistic = "Average" | "Minimum" | "Maximum" | "Sum" | `p${number}`;
-export type AlarmGroup = "load balancer" | "nodes" | "database" | "file system";
+export type AlarmGroup = "load balancer" | "nodes" | "gateways" | "database" | "file system";
 
 export interface MetricRef<Id> {
     readonly namespace: string;
@@ -53,6 +53,8 @@ export interface AlarmRow<Id> {
     readonly recoverInstance: boolean;
     /** Why it matters. */
     readonly why: string;
+    /** The first thing to do when it fires; the alarm's description carries it after the why. */
+    readonly firstAction?: string;
 }
 
 export interface AlarmTableInput<Id> {
@@ -71,6 +73,16 @@ export interface AlarmTableInput<Id> {
     readonly fileSystem: { readonly id: Id; readonly throughputMode: "elastic" | "bursting" | "provisioned" };
     /** Namespace the nodes' CloudWatch agent publishes memory, disk and process metrics to. */
     readonly nodeMetricsNamespace: string;
+    /**
+     * The Universal Gateways' Auto Scaling group, when the stack has them: its size bounds, and the target
+     * groups its gateways serve instead of the nodes.
+     */
+    readonly gateways?: {
+        readonly autoScalingGroupName: Id;
+        readonly minSize: number;
+        readonly maxSize: number;
+        readonly targetGroupKeys: readonly TargetGroupKey[];
+    };
 }
 
 /** Most CloudWatch metrics used here are published every minute (the nodes have detailed monitoring). */
@@ -117,6 +129,26 @@ export function alarmTable<Id>(input: AlarmTableInput<Id>): AlarmRow<Id>[] {
 
     // Load balancer.
     for (const tg of input.targetGroups) {
+        if (input.gateways?.targetGroupKeys.includes(tg.key)) {
+            const { minSize } = input.gateways;
+            rows.push(
+                row({
+                    key: `${tg.key}-healthy-hosts`,
+                    group: "load balancer",
+                    title: `Fewer than ${minSize} healthy gateways behind the ${tg.key} target group`,
+                    metric: { kind: "metric", metric: elb("HealthyHostCount", { TargetGroup: tg.arnSuffix, LoadBalancer: lb }), statistic: "Minimum" },
+                    comparison: "LessThanThreshold",
+                    threshold: minSize,
+                    unit: "hosts",
+                    periodSeconds: MINUTE,
+                    evaluationPeriods: 3,
+                    treatMissingData: "breaching",
+                    why: "The gateways serve this target group and their group keeps at least gatewayMinSize of them in service: fewer healthy ones means gateways fail their health check or cannot reach the control plane, and the rest carry all API traffic.",
+                    firstAction: "aws elbv2 describe-target-health --target-group-arn <arn> names the gateway; then the gateways-in-service alarm and its boot log stream gateway/<instance id>/boot.",
+                }),
+            );
+            continue;
+        }
         rows.push(
             row({
                 key: `${tg.key}-healthy-hosts`,
@@ -295,6 +327,49 @@ export function alarmTable<Id>(input: AlarmTableInput<Id>): AlarmRow<Id>[] {
                 why: "systemd restarts a crashed server within seconds; three minutes without the process means it keeps dying or was stopped.",
             }),
         );
+    }
+
+    // Gateways.
+    if (input.gateways) {
+        const { autoScalingGroupName, minSize, maxSize } = input.gateways;
+        const inService: MetricRef<Id> = { namespace: "AWS/AutoScaling", metricName: "GroupInServiceInstances", dimensions: { AutoScalingGroupName: autoScalingGroupName } };
+        rows.push(
+            row({
+                key: "gateways-in-service",
+                group: "gateways",
+                title: `Fewer gateways in service than gatewayMinSize (${minSize})`,
+                metric: { kind: "metric", metric: inService, statistic: "Minimum" },
+                comparison: "LessThanThreshold",
+                threshold: minSize,
+                unit: "gateways",
+                periodSeconds: MINUTE,
+                evaluationPeriods: 5,
+                // The group publishes its size every minute (1-minute group metrics); silence means it cannot.
+                treatMissingData: "breaching",
+                why: "The group replaces a lost gateway within minutes; five minutes below its minimum means replacements do not launch or do not stay (no capacity in a zone, a launch template or role that fails, a boot that keeps failing), and fewer gateways carry all API traffic.",
+                firstAction: "aws autoscaling describe-scaling-activities --auto-scaling-group-name <group> --max-items 5 says why launches fail; a failed boot's FAILED line is in the gateways' log group, stream gateway/<instance id>/boot.",
+            }),
+        );
+        // With gatewayMinSize = gatewayMaxSize the group never scales, so being at its maximum says nothing.
+        if (maxSize > minSize) {
+            rows.push(
+                row({
+                    key: "gateways-at-maximum",
+                    group: "gateways",
+                    title: `Gateways at gatewayMaxSize (${maxSize}) for 15 minutes`,
+                    metric: { kind: "metric", metric: inService, statistic: "Minimum" },
+                    comparison: "GreaterThanOrEqualToThreshold",
+                    threshold: maxSize,
+                    unit: "gateways",
+                    periodSeconds: FIVE_MINUTES,
+                    evaluationPeriods: 3,
+                    // Silence cannot mean the group is full; gateways-in-service covers a silent group.
+                    treatMissingData: "notBreaching",
+                    why: "Target tracking would add gateways to bring their CPU back to gatewayTargetCpuPercent but may start no more: the next rise in traffic meets saturated gateways (slower calls, then 5xx).",
+                    firstAction: "Compare the gateways' average CPUUtilization (AWS/EC2 by AutoScalingGroupName) with gatewayTargetCpuPercent and the load balancer's RequestCount; raise gatewayMaxSize, or choose a larger gatewayInstanceType.",
+                }),
+            );
+        }
     }
 
     // Database.

@@ -9,7 +9,7 @@ import { LAST_BOOT_QUERY } from "./logQueries";
 
 const GRID_WIDTH = 24;
 const GRAPH = { width: 8, height: 6 } as const;
-const GROUP_ORDER: readonly AlarmGroup[] = ["load balancer", "nodes", "database", "file system"];
+const GROUP_ORDER: readonly AlarmGroup[] = ["load balancer", "nodes", "gateways", "database", "file system"];
 const SYMBOL: Record<Comparison, string> = {
     GreaterThanThreshold: ">",
     GreaterThanOrEqualToThreshold: "≥",

@@ -2,14 +2,16 @@
  * The nodes' own IAM permissions, beyond the AWS-managed SSM policy: read this stack's one secret and its
  * boot scripts, mount this stack's file system through its access point, write to this stack's node log
  * group and metrics namespace. Nothing else, and no wildcard action; the one wildcard resource is
- * PutMetricData's (below).
+ * PutMetricData's (below). The Universal Gateways get the same document without a file system (they
+ * mount none), naming their own log group and namespace.
  */
 
 export interface NodeRolePolicyArns {
     readonly secretArn: string;
     readonly kmsKeyArn: string;
-    readonly fileSystemArn: string;
-    readonly accessPointArn: string;
+    /** The shared file system and its access point; undefined for machines that mount none (the gateways). */
+    readonly fileSystemArn?: string;
+    readonly accessPointArn?: string;
     readonly logGroupArn: string;
     readonly region: string;
     /** CloudWatch namespace of the nodes' agent metrics (lib/node/logShipping.ts nodeMetricsNamespace). */
@@ -33,8 +35,23 @@ export interface PolicyDocument {
 }
 
 export function nodeRolePolicy(arns: NodeRolePolicyArns): PolicyDocument {
+    if ((arns.fileSystemArn === undefined) !== (arns.accessPointArn === undefined)) {
+        throw new Error("nodeRolePolicy: give the file system and its access point together, or neither");
+    }
     // CloudWatch log group ARNs come without the trailing ":*"; streams live under ":log-stream:".
     const logGroupArn = arns.logGroupArn.replace(/:\*$/, "");
+    const mount: PolicyStatement[] =
+        arns.fileSystemArn !== undefined && arns.accessPointArn !== undefined
+            ? [
+                  {
+                      Sid: "MountSharedArtifactsThroughAccessPoint",
+                      Effect: "Allow",
+                      Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                      Resource: [arns.fileSystemArn],
+                      Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": arns.accessPointArn } },
+                  },
+              ]
+            : [];
     return {
         Version: "2012-10-17",
         Statement: [
@@ -57,13 +74,7 @@ export function nodeRolePolicy(arns: NodeRolePolicyArns): PolicyDocument {
                 // Only on behalf of S3, for the objects it serves under the stack key.
                 Condition: { StringEquals: { "kms:ViaService": `s3.${arns.region}.amazonaws.com` } },
             },
-            {
-                Sid: "MountSharedArtifactsThroughAccessPoint",
-                Effect: "Allow",
-                Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-                Resource: [arns.fileSystemArn],
-                Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": arns.accessPointArn } },
-            },
+            ...mount,
             {
                 Sid: "WriteNodeLogs",
                 Effect: "Allow",

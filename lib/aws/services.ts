@@ -4,6 +4,7 @@
  * same classes at run time. Code keeps reading as the provider's own: `aws.ec2.Instance`.
  */
 export * as acm from "@pulumi/aws/acm";
+export * as autoscaling from "@pulumi/aws/autoscaling";
 export * as cloudwatch from "@pulumi/aws/cloudwatch";
 export * as ec2 from "@pulumi/aws/ec2";
 export * as efs from "@pulumi/aws/efs";

@@ -1,5 +1,7 @@
+import * as crypto from "crypto";
 import { StackConfig } from "../config/stackConfig";
 import { ClusterPlan, NodePlan } from "../plan/clusterPlan";
+import { HEALTH_CHECK_PATH, PORTS } from "../plan/ports";
 import type { BootScriptLocation } from "./bootScript";
 
 /** Cloud-generated ids every machine (a pair node or a gateway) needs at boot: the only inputs that come from other resources. */
@@ -10,6 +12,8 @@ export interface CloudFacts {
     readonly logGroupName: string;
     /** The S3 object the boot loader fetches the boot script from, and its SHA-256. */
     readonly bootScript: BootScriptLocation;
+    /** The cluster certificate (public): with gateways, its digest goes into user data. */
+    readonly keystoreCertificatePem?: string;
 }
 
 /** A pair node's cloud ids: those of every machine, and the shared file system's. */
@@ -58,6 +62,9 @@ const ENV_KEYS = [
     "KEYSTORE_FILE",
     "KEYSTORE_ALIAS",
     "TRUSTSTORE_FILE",
+    "KEYSTORE_CERT_SHA256",
+    "CONTROL_PLANE_URL",
+    "CONTROL_PLANE_WAIT_SECONDS",
     "HEALTH_CHECK_URL",
     "READY_TIMEOUT_SECONDS",
 ] as const;
@@ -70,9 +77,20 @@ function bootEnvironment(values: EnvValues): [string, string][] {
     return ENV_KEYS.filter((key) => values[key] !== undefined).map((key) => [key, values[key]!]);
 }
 
+/**
+ * The SHA-256 of the cluster certificate as the boot script holds it (the secret's value, trailing newlines
+ * dropped). Only with gateways: their certificate names control-plane.<zone>, and carrying its digest in
+ * user data makes a new certificate roll the nodes, which read the secret only at boot.
+ */
+function certificateDigest(config: StackConfig, facts: CloudFacts): string | undefined {
+    if (!config.gateways.enabled || facts.keystoreCertificatePem === undefined) return undefined;
+    return crypto.createHash("sha256").update(facts.keystoreCertificatePem.replace(/\n+$/, "")).digest("hex");
+}
+
 /** What every role's env file holds alike: the run-as account, the JDK, the secret, the keystores, the health check. */
 function sharedValues(config: StackConfig, plan: ClusterPlan, facts: CloudFacts): EnvValues {
     return {
+        KEYSTORE_CERT_SHA256: certificateDigest(config, facts),
         APIM_VERSION: config.apim.version,
         APIM_HOME: plan.paths.apimHome,
         APIM_USER: plan.runAs.user,
@@ -131,6 +149,10 @@ export function gatewayEnvironment(config: StackConfig, plan: ClusterPlan, facts
         START_SCRIPT: plan.gateways.startScript,
         JVM_HEAP_MB: String(gateways.jvmHeapSizeMb),
         NODE_NAME: plan.gateways.name,
+        // the pair's own readiness: a gateway started before it serves finds no APIs to load
+        CONTROL_PLANE_URL: `https://${plan.gateways.controlPlaneHostName}:${PORTS.portalHttps}${HEALTH_CHECK_PATH}`,
+        // gateways launch minutes into a first deploy; the pair serves only once RDS exists (up to 23 min in prod)
+        CONTROL_PLANE_WAIT_SECONDS: "2400",
     });
 }
 

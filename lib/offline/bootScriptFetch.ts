@@ -1,4 +1,4 @@
-import type { WrittenFile } from "../node/userDataDecoding";
+import { decodeUserData, writtenFiles, WrittenFile } from "../node/userDataDecoding";
 import { parseNodeEnvFile } from "../node/nodeEnvironment";
 import { sha256Hex } from "../node/bootScript";
 
@@ -28,4 +28,28 @@ export function fetchedBootScript(files: readonly WrittenFile[], resources: read
     if (actual !== sha256) throw new Error(`the boot loader would refuse ${source}: expected SHA-256 ${sha256}, the object has ${actual}`);
     // As the loader installs it: 0755, root.
     return { path: installPath, content: Buffer.from(object.inputs.content, "utf8"), permissions: "0755", owner: "root:root" };
+}
+
+/** What a machine (a node, or a gateway launched from its template) receives and installs at boot. */
+export interface BootFiles {
+    /** The bytes EC2 receives (the user data base64-decoded, still gzip). */
+    readonly userData: Buffer;
+    readonly cloudConfig: string;
+    /** Every file cloud-init writes, then the boot script the loader fetches and installs. */
+    readonly files: WrittenFile[];
+}
+
+/**
+ * Decodes user data as EC2 and cloud-init do and adds the boot script its loader would install: the one
+ * path for the nodes' instances and the gateways' launch template. Fails, naming `label`, where the loader would.
+ */
+export function bootFiles(userDataBase64: string, resources: readonly StoredObject[], loaderEnvPath: string, label: string): BootFiles {
+    const { bytes, cloudConfig } = decodeUserData(userDataBase64);
+    const files = writtenFiles(cloudConfig);
+    try {
+        files.push(fetchedBootScript(files, resources, loaderEnvPath));
+    } catch (err) {
+        throw new Error(`${label}: ${(err as Error).message}`);
+    }
+    return { userData: bytes, cloudConfig, files };
 }

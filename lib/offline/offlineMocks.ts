@@ -28,6 +28,8 @@ export interface RecordedResource {
     readonly custom: boolean;
     /** Pulumi's protect option (inherited from the parent when not set). */
     readonly protect: boolean;
+    /** Pulumi's ignoreChanges option: inputs whose later changes the engine ignores (a looked-up AMI, a scaled desired capacity). */
+    readonly ignoreChanges?: readonly string[];
 }
 
 export interface OfflineRun {
@@ -87,6 +89,11 @@ const COMPUTED: Record<string, (name: string, inputs: Record<string, any>) => Re
         return { bucket, arn: `arn:aws:s3:::${bucket}` };
     },
     "aws:route53/record:Record": (_name, inputs) => ({ fqdn: String(inputs.name ?? "").replace(/\.$/, "") }),
+    // A new template's first version; the Auto Scaling group names it.
+    "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1, defaultVersion: 1 }),
+    // The provider auto-names these; alarms, the health gate and the scaling policy refer to them by name.
+    "aws:autoscaling/group:Group": (name, inputs) => ({ name: inputs.name ?? name }),
+    "aws:autoscaling/policy:Policy": (name, inputs) => ({ name: inputs.name ?? name }),
     "command:local:Command": () => ({ stdout: "", stderr: "" }),
 };
 
@@ -104,6 +111,7 @@ function mockId(type: string, name: string): string {
         "aws:ec2/subnet:Subnet": "subnet-",
         "aws:ec2/securityGroup:SecurityGroup": "sg-",
         "aws:ec2/instance:Instance": "i-",
+        "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
         "aws:efs/fileSystem:FileSystem": "fs-",
         "aws:efs/accessPoint:AccessPoint": "fsap-",
         "aws:kms/key:Key": "",
@@ -198,7 +206,10 @@ export function installOfflineMocks(
     } = {},
 ): OfflineRun {
     const run: OfflineRun = { resources: [], unknownCalls: [] };
-    const pending = new Map<string, { parent: string | null; dependsOn: string[]; protect: boolean; propertyDependencies: Record<string, string[]> }>();
+    const pending = new Map<
+        string,
+        { parent: string | null; dependsOn: string[]; protect: boolean; ignoreChanges: string[]; propertyDependencies: Record<string, string[]> }
+    >();
     pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -211,7 +222,7 @@ export function installOfflineMocks(
                     ...(args.type === "pulumi:pulumi:StackReference" ? { outputs: options.previousStackOutputs ?? {} } : {}),
                 };
                 const key = `${args.type}::${args.name}`;
-                const meta = pending.get(key) ?? { parent: null, dependsOn: [], protect: false, propertyDependencies: {} };
+                const meta = pending.get(key) ?? { parent: null, dependsOn: [], protect: false, ignoreChanges: [], propertyDependencies: {} };
                 run.resources.push({ type: args.type, name: args.name, id, inputs, outputs: state, custom: args.custom !== false, ...meta });
                 return { id, state };
             },
@@ -246,6 +257,7 @@ export function installOfflineMocks(
             parent: parentUrn ? urnName(parentUrn) : null,
             dependsOn: [...deps],
             protect: req.getProtect() ?? false,
+            ignoreChanges: req.getIgnorechangesList(),
             propertyDependencies,
         });
         return register(req, callback);

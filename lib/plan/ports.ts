@@ -32,6 +32,13 @@ export const PORTS = {
 export const NODE_TO_NODE_PORTS = [PORTS.throttleBinarySsl, PORTS.jmsBrokerSsl] as const;
 
 /**
+ * What a Universal Gateway dials on the pair (its deployment.toml): the key manager, event hub and
+ * throttling REST services over HTTPS, the JMS broker for throttle decisions and revocations over TLS, and
+ * the traffic managers' binary receivers over TLS. Nothing else of the pair is open to the gateways.
+ */
+export const GATEWAY_TO_CONTROL_PLANE_PORTS = [PORTS.portalHttps, PORTS.jmsBrokerSsl, PORTS.throttleBinarySsl] as const;
+
+/**
  * The path WSO2 answers on once the server has fully started (the readiness probe of WSO2's Helm chart),
  * served on the portal HTTPS port.
  */

@@ -1,12 +1,14 @@
 import type { RenderedResource } from "./renderedResource";
 import { Flowchart, FlowEdge, FlowGroup, FlowItem, FlowNode, mermaidId, renderFlowchart } from "./mermaidFlowchart";
 import { RESOURCE_TYPES } from "./resourceTypes";
+import { AutoScalingGroupView, autoScalingGroups, sizeRange } from "./autoScalingGroups";
 
 /**
  * The architecture picture of a render, read off the recorded resources (never drawn by hand): the
  * public and private subnets per zone, the load balancer's host names and listener ports → target
- * groups → node ports, the nodes, database, file share, secret and boot bucket, and every port a
- * security-group rule opens between them (dotted). Resources refer to one another by id and ARN, as in AWS.
+ * groups → node ports, the nodes, any Auto Scaling group (the Universal Gateways), database, file share,
+ * secret and boot bucket, and every port a security-group rule opens between them (dotted). Resources
+ * refer to one another by id and ARN, as in AWS.
  */
 
 const T = RESOURCE_TYPES;
@@ -25,12 +27,18 @@ export function architectureFlowchart(resources: readonly RenderedResource[]): F
     // Subnets: public = where the load balancer sits, private = where nodes, database and share sit.
     const albs = of(T.alb);
     const instances = of(T.instance);
+    const groups = autoScalingGroups(resources);
     const publicSubnetIds = unique(albs.flatMap((lb) => lb.inputs.subnets ?? []));
     const dbSubnetIds = of(T.rds).flatMap((db) => {
         const group = of(T.dbSubnetGroup).find((g) => (g.outputs?.name ?? g.inputs.name ?? g.name) === db.inputs.dbSubnetGroupName);
         return group?.inputs.subnetIds ?? [];
     });
-    const privateSubnetIds = unique([...instances.map((i) => i.inputs.subnetId), ...dbSubnetIds, ...of(T.mountTarget).map((m) => m.inputs.subnetId)])
+    const privateSubnetIds = unique([
+        ...instances.map((i) => i.inputs.subnetId),
+        ...groups.flatMap((g) => g.subnetIds),
+        ...dbSubnetIds,
+        ...of(T.mountTarget).map((m) => m.inputs.subnetId),
+    ])
         .filter((id) => !publicSubnetIds.includes(id));
     const subnetGroupId = (id: string) => mermaidId(`subnet_${byId.get(id)?.name ?? id}`);
     const subnetLabel = (id: string) => {
@@ -46,10 +54,11 @@ export function architectureFlowchart(resources: readonly RenderedResource[]): F
     );
     for (const lb of albs) publicTier.push({ kind: "node", id: nodeId(lb), label: loadBalancerLabel(lb, of(T.listener)), shape: "box" });
 
-    // Private tier: nodes in their subnets; database and share span the private subnets.
+    // Private tier: nodes in their subnets; Auto Scaling groups, database and share span the private subnets.
     const privateTier: FlowItem[] = privateSubnetIds.map((id) =>
         subnetGroup(id, instances.filter((i) => i.inputs.subnetId === id).map((i): FlowNode => ({ kind: "node", id: nodeId(i), label: instanceLabel(i), shape: "box" }))),
     );
+    for (const g of groups) privateTier.push({ kind: "node", id: nodeId(g.group), label: groupLabel(g), shape: "box" });
     for (const db of of(T.rds)) privateTier.push({ kind: "node", id: nodeId(db), label: databaseLabel(db), shape: "database" });
     for (const fs of of(T.efs)) {
         const zones = of(T.mountTarget).filter((m) => m.inputs.fileSystemId === fs.id).length;
@@ -109,6 +118,8 @@ export function architectureFlowchart(resources: readonly RenderedResource[]): F
             const target = byId.get(String(attachment.inputs.targetId));
             if (target) edges.push({ from: nodeId(tg), to: nodeId(target), label: String(attachment.inputs.port ?? tg.inputs.port ?? "") });
         }
+        // A group registers its instances on the target group's own port.
+        for (const g of groups.filter((x) => x.targetGroupArns.includes(arn))) edges.push({ from: nodeId(tg), to: nodeId(g.group), label: String(tg.inputs.port ?? "") });
     }
 
     // Egress routes: private subnets → NAT gateway → internet.
@@ -127,7 +138,7 @@ export function architectureFlowchart(resources: readonly RenderedResource[]): F
     };
     for (const nat of nats) edges.push({ from: nodeId(nat), to: cidrNode("0.0.0.0/0") });
 
-    edges.push(...permissionEdges(resources, byId, byArn, nodeId, cidrNode));
+    edges.push(...permissionEdges(resources, groups, byId, byArn, nodeId, cidrNode));
 
     const items: FlowItem[] = [...outside.values(), network, ...services, { kind: "group", id: "routing", label: "load balancer routing", children: targetGroupItems }];
     return { direction: "LR", items, edges };
@@ -145,6 +156,10 @@ function loadBalancerLabel(lb: RenderedResource, listeners: readonly RenderedRes
 function instanceLabel(instance: RenderedResource): string {
     const name = instance.inputs.tags?.["wso2:node"] ?? instance.inputs.tags?.Name ?? instance.name;
     return `${name}\n${instance.inputs.instanceType ?? ""}`;
+}
+
+function groupLabel(g: AutoScalingGroupView): string {
+    return `${g.label}\n${g.instanceType ?? "?"} × ${sizeRange(g)}`;
 }
 
 function databaseLabel(db: RenderedResource): string {
@@ -186,6 +201,7 @@ const covers = (rule: PortRule, port: PortRule) => rule.protocol === "-1" || (ru
  */
 function permissionEdges(
     resources: readonly RenderedResource[],
+    groups: readonly AutoScalingGroupView[],
     byId: ReadonlyMap<string, RenderedResource>,
     byArn: ReadonlyMap<string, RenderedResource>,
     nodeId: (r: RenderedResource) => string,
@@ -198,19 +214,26 @@ function permissionEdges(
     };
     for (const lb of of(T.alb)) join(lb.inputs.securityGroups, nodeId(lb));
     for (const i of of(T.instance)) join(i.inputs.vpcSecurityGroupIds, nodeId(i));
+    for (const g of groups) join(g.securityGroupIds, nodeId(g.group));
     for (const db of of(T.rds)) join(db.inputs.vpcSecurityGroupIds, nodeId(db));
     for (const m of of(T.mountTarget)) {
         const fs = byId.get(String(m.inputs.fileSystemId));
         if (fs) join(m.inputs.securityGroups, nodeId(fs));
     }
-    const routed = new Set(
-        of(T.attachment).flatMap((a) => {
+    const lbs = of(T.alb).map(nodeId);
+    const routed = new Set([
+        ...of(T.attachment).flatMap((a) => {
             const tg = byArn.get(String(a.inputs.targetGroupArn));
             const target = byId.get(String(a.inputs.targetId));
-            const lbs = of(T.alb).map(nodeId);
             return tg && target ? lbs.map((lb) => `${lb}>${nodeId(target)}:${a.inputs.port ?? tg.inputs.port}`) : [];
         }),
-    );
+        ...groups.flatMap((g) =>
+            g.targetGroupArns.flatMap((arn) => {
+                const tg = byArn.get(arn);
+                return tg ? lbs.map((lb) => `${lb}>${nodeId(g.group)}:${tg.inputs.port}`) : [];
+            }),
+        ),
+    ]);
 
     const ingress = of(T.ingress).map(portRule);
     const egress = of(T.egress).map(portRule);
@@ -237,8 +260,8 @@ function permissionEdges(
         for (const from of members.get(rule.group) ?? []) allow(from, cidrNode(rule.cidr), portText(rule));
     }
 
-    // Identity: the nodes' role may read the secret.
-    const reads = iamReaders(resources, byId, nodeId, [
+    // Identity: the roles of nodes and gateways may read the secret and the boot bucket.
+    const reads = iamReaders(resources, groups, byId, nodeId, [
         ...of(T.secret).map((secret) => ({
             target: secret,
             grants: (s: any) => [s.Action].flat().includes("secretsmanager:GetSecretValue") && [s.Resource].flat().includes(String(secret.outputs?.arn ?? "")),
@@ -264,9 +287,10 @@ function permissionEdges(
     return [...edges, ...reads.map(([from, to]) => ({ from, to, label: "reads (IAM)", dotted: true }))];
 }
 
-/** Instance → resource pairs where the instance's role may read the resource (its statement satisfies `grants`). */
+/** Instance (or group) → resource pairs where its role may read the resource (its statement satisfies `grants`). */
 function iamReaders(
     resources: readonly RenderedResource[],
+    groups: readonly AutoScalingGroupView[],
     byId: ReadonlyMap<string, RenderedResource>,
     nodeId: (r: RenderedResource) => string,
     readable: readonly { readonly target: RenderedResource; readonly grants: (statement: any) => boolean }[],
@@ -284,8 +308,13 @@ function iamReaders(
             if (!(document.Statement ?? []).some((s) => s.Effect === "Allow" && grants(s))) continue;
             const role = byId.get(String(policy.inputs.role));
             const roleName = role?.outputs?.name ?? role?.name;
-            const profiles = of(T.instanceProfile).filter((p) => p.inputs.role === roleName).map((p) => p.outputs?.name ?? p.name);
+            const roleProfiles = of(T.instanceProfile).filter((p) => p.inputs.role === roleName);
+            const profiles = roleProfiles.map((p) => p.outputs?.name ?? p.name);
+            const profileArns = roleProfiles.map((p) => p.outputs?.arn).filter(Boolean);
             for (const instance of of(T.instance).filter((i) => profiles.includes(i.inputs.iamInstanceProfile))) pairs.push([nodeId(instance), nodeId(target)]);
+            for (const g of groups.filter((x) => x.instanceProfile !== undefined && [...profiles, ...profileArns].includes(x.instanceProfile))) {
+                pairs.push([nodeId(g.group), nodeId(target)]);
+            }
         }
     }
     return pairs;

@@ -1,4 +1,4 @@
-import type { CostEstimate } from "./monthlyCost";
+import type { CostEstimate, CostLine } from "./monthlyCost";
 
 /** The cost estimate as Markdown (build/render/<stack>/cost.md and the review comment). */
 
@@ -11,24 +11,32 @@ export function usd(amount: number): string {
     return `$${amount.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 
-function quantity(n: number, unit: string): string {
-    return `${n.toLocaleString("en-US", { maximumFractionDigits: 2 })} ${unit}`;
+const number = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+
+/** "1,460 h", or "1,460–4,380 h" for an Auto Scaling group's range. */
+function quantity(l: CostLine): string {
+    return `${number(l.quantity)}${l.maxQuantity === undefined ? "" : `–${number(l.maxQuantity)}`} ${l.unit}`;
 }
 
-/** "$123.45 a month", or "at least …" when some items have no price. */
+/** A line's monthly amount: "$140.16", "$140.16–$420.48" for a range, or "no price". */
+function amount(l: CostLine): string {
+    if (l.monthlyUsd === undefined) return "no price";
+    return l.maxMonthlyUsd === undefined ? usd(l.monthlyUsd) : `${usd(l.monthlyUsd)}–${usd(l.maxMonthlyUsd)}`;
+}
+
+/** The maximum beside a total, when Auto Scaling groups can grow: " (up to $1,234.56 with the Auto Scaling groups at their maximum)". */
+function maximumText(estimate: CostEstimate): string {
+    return estimate.maxTotalUsd === undefined ? "" : ` (up to ${usd(estimate.maxTotalUsd)} with the Auto Scaling groups at their maximum)`;
+}
+
+/** "$123.45 a month", or "at least …" when some items have no price; the maximum follows where groups can grow. */
 export function totalText(estimate: CostEstimate): string {
-    return `${estimate.unpriced.length > 0 ? "at least " : ""}${usd(estimate.totalUsd)} a month`;
+    return `${estimate.unpriced.length > 0 ? "at least " : ""}${usd(estimate.totalUsd)} a month${maximumText(estimate)}`;
 }
 
 export function costMarkdown(stack: string, estimate: CostEstimate, headingLevel = 2): string {
     const rows = estimate.lines.map((l) =>
-        [
-            l.item,
-            quantity(l.quantity, l.unit),
-            l.unitPriceUsd === undefined ? "no price" : `$${l.unitPriceUsd}`,
-            l.monthlyUsd === undefined ? "no price" : usd(l.monthlyUsd),
-            l.note ?? "",
-        ].join(" | "),
+        [l.item, quantity(l), l.unitPriceUsd === undefined ? "no price" : `$${l.unitPriceUsd}`, amount(l), l.note ?? ""].join(" | "),
     );
     return [
         `${"#".repeat(headingLevel)} Monthly cost: ${stack} (${estimate.region})`,
@@ -39,7 +47,9 @@ export function costMarkdown(stack: string, estimate: CostEstimate, headingLevel
         "| item | quantity | unit price | per month | assumption |",
         "|---|---:|---:|---:|---|",
         ...rows.map((r) => `| ${r} |`),
-        `| **total** | | | **${usd(estimate.totalUsd)}** | |`,
+        `| **total** | | | **${usd(estimate.totalUsd)}**${estimate.maxTotalUsd === undefined ? "" : ` (up to ${usd(estimate.maxTotalUsd)})`} | ${
+            estimate.maxTotalUsd === undefined ? "" : "Auto Scaling groups at their minimum; in brackets, at their maximum"
+        } |`,
         "",
         `Not included: ${NOT_INCLUDED}.`,
         "",
@@ -51,12 +61,17 @@ export function costDeltaMarkdown(base: CostEstimate | undefined, head: CostEsti
     const before = new Map((base?.lines ?? []).map((l) => [l.item, l]));
     const after = new Map(head.lines.map((l) => [l.item, l]));
     const items = [...new Set([...before.keys(), ...after.keys()])];
-    const amount = (l: { monthlyUsd?: number } | undefined) => (l === undefined ? "—" : l.monthlyUsd === undefined ? "no price" : usd(l.monthlyUsd));
-    const changed = items.filter((item) => amount(before.get(item)) !== amount(after.get(item)) || before.get(item)?.quantity !== after.get(item)?.quantity);
+    const shown = (l: CostLine | undefined) => (l === undefined ? "—" : amount(l));
+    const changed = items.filter(
+        (item) =>
+            shown(before.get(item)) !== shown(after.get(item)) ||
+            before.get(item)?.quantity !== after.get(item)?.quantity ||
+            before.get(item)?.maxQuantity !== after.get(item)?.maxQuantity,
+    );
     const delta = head.totalUsd - (base?.totalUsd ?? 0);
     const sign = delta > 0 ? "+" : delta < 0 ? "−" : "±";
     const lines = [
-        `**${base ? usd(base.totalUsd) : "nothing"} → ${usd(head.totalUsd)} a month** (${sign}${usd(Math.abs(delta))}), ${head.region}, prices of ${head.recorded}.`,
+        `**${base ? usd(base.totalUsd) : "nothing"} → ${usd(head.totalUsd)} a month** (${sign}${usd(Math.abs(delta))})${maximumText(head)}, ${head.region}, prices of ${head.recorded}.`,
     ];
     if (changed.length > 0) {
         lines.push("", "| item | before | after | change |", "|---|---:|---:|---:|");
@@ -64,7 +79,14 @@ export function costDeltaMarkdown(base: CostEstimate | undefined, head: CostEsti
             const b = before.get(item)?.monthlyUsd ?? 0;
             const a = after.get(item)?.monthlyUsd ?? 0;
             const d = a - b;
-            lines.push(`| ${item} | ${amount(before.get(item))} | ${amount(after.get(item))} | ${d === 0 ? "" : `${d > 0 ? "+" : "−"}${usd(Math.abs(d))}`} |`);
+            // Beside the minimum's change, the maximum's where it differs (a group's new size range).
+            const maxOf = (l: CostLine | undefined) => l?.maxMonthlyUsd ?? l?.monthlyUsd ?? 0;
+            const dMax = maxOf(after.get(item)) - maxOf(before.get(item));
+            const signed = (n: number) => `${n > 0 ? "+" : "−"}${usd(Math.abs(n))}`;
+            // Under half a cent shows as no change (a few bytes of a small object).
+            const none = (n: number) => Math.abs(n) < 0.005;
+            const change = [none(d) ? "" : signed(d), none(dMax - d) ? "" : `${none(d) ? "" : " "}(at most ${signed(dMax)})`].join("");
+            lines.push(`| ${item} | ${shown(before.get(item))} | ${shown(after.get(item))} | ${change} |`);
         }
     }
     if (head.unpriced.length > 0) lines.push("", `No price for: ${head.unpriced.join(", ")}.`);

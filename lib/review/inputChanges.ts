@@ -9,7 +9,7 @@ import { isSecretWrapper } from "./renderedResource";
 export const SECRET_MASK = "[secret]";
 /** Every secret the offline mocks generate starts with this (see lib/offline/offlineMocks.ts). */
 const OFFLINE_SECRET_TEXT = "offline-secret-";
-/** Inputs whose change is shown through the node files rather than as a value (`content`: the boot script's S3 object, rendered as each node's wso2am-bootstrap). */
+/** Inputs whose change is shown through the node and gateway files rather than as a value (`content`: the boot script's S3 object, rendered as each node's and the gateways' wso2am-bootstrap). */
 const SHOWN_AS_FILES = new Set(["userDataBase64", "userData", "content"]);
 const MAX_VALUE_CHARS = 120;
 
@@ -66,7 +66,7 @@ function flatten(value: unknown, prefix = "", out = new Map<string, Leaf>()): Ma
             return out;
         }
         if (SHOWN_AS_FILES.has(name)) {
-            out.set(prefix, { compared, shown: `(${value.length} characters; see the node files)` });
+            out.set(prefix, { compared, shown: `(${value.length} characters; see the node and gateway files)` });
             return out;
         }
         const document = jsonDocument(value);

@@ -2,12 +2,14 @@ import PRICE_TABLE from "./prices.json";
 import type { RenderedResource } from "./renderedResource";
 import { USAGE_ASSUMPTIONS, UsageAssumptions } from "./usageAssumptions";
 import { RESOURCE_TYPES } from "./resourceTypes";
+import { autoScalingGroups, sizeRange } from "./autoScalingGroups";
 import { MYSQL_MAJOR_VERSIONS } from "../plan/databaseEngine";
 
 /**
  * The monthly on-demand cost of what a render records: each priced resource becomes a line (identical
  * ones are summed), so the estimate follows the configuration (node count and type, Multi-AZ, NAT
- * gateways, retention, endpoints, alarms) without re-reading it.
+ * gateways, retention, endpoints, alarms) without re-reading it. An Auto Scaling group's lines are ranges,
+ * from its minimum to its maximum size; the total counts the minimum and states the maximum beside it.
  */
 
 /** One region's prices (USD), as in lib/review/prices.json. */
@@ -58,6 +60,9 @@ export interface CostLine {
     /** Undefined when the table has no price for it: the line is shown as "no price" and left out of the total. */
     readonly unitPriceUsd?: number;
     readonly monthlyUsd?: number;
+    /** Set where the quantity can grow (an Auto Scaling group at its maximum): the upper end of the range. */
+    readonly maxQuantity?: number;
+    readonly maxMonthlyUsd?: number;
     /** The assumption behind the quantity, or why there is no price. */
     readonly note?: string;
 }
@@ -68,8 +73,10 @@ export interface CostEstimate {
     /** Date the prices were recorded. */
     readonly recorded: string;
     readonly lines: CostLine[];
-    /** Sum of the priced lines. */
+    /** Sum of the priced lines, Auto Scaling groups at their minimum. */
     readonly totalUsd: number;
+    /** The same with every Auto Scaling group at its maximum; only when some line is a range. */
+    readonly maxTotalUsd?: number;
     /** Items without a price (the total leaves them out). */
     readonly unpriced: string[];
 }
@@ -87,12 +94,17 @@ export function monthlyCost(
 ): CostEstimate {
     const p: Partial<RegionPrices> = prices.regions[region] ?? {};
     const noRegion = prices.regions[region] === undefined ? `no prices for region ${region} in lib/review/prices.json` : undefined;
-    const lines = new Map<string, { quantity: number; unit: string; unitPriceUsd?: number; note?: string }>();
-    /** `note` states an assumption; `missing` says what has no price when the price is undefined. */
-    const add = (item: string, quantity: number, unit: string, unitPriceUsd: number | undefined, note?: string, missing?: string) => {
+    const lines = new Map<string, { quantity: number; maxQuantity: number; unit: string; unitPriceUsd?: number; note?: string }>();
+    /**
+     * `note` states an assumption; `missing` says what has no price when the price is undefined; `maxQuantity`
+     * makes the line a range (an Auto Scaling group between its minimum and maximum).
+     */
+    const add = (item: string, quantity: number, unit: string, unitPriceUsd: number | undefined, note?: string, missing?: string, maxQuantity = quantity) => {
         const line = lines.get(item);
-        if (line) line.quantity += quantity;
-        else lines.set(item, { quantity, unit, unitPriceUsd, note: unitPriceUsd === undefined ? (noRegion ?? missing ?? note) : note });
+        if (line) {
+            line.quantity += quantity;
+            line.maxQuantity += maxQuantity;
+        } else lines.set(item, { quantity, maxQuantity, unit, unitPriceUsd, note: unitPriceUsd === undefined ? (noRegion ?? missing ?? note) : note });
     };
     const of = (type: string) => resources.filter((r) => r.type === type);
     const hours = usage.hoursPerMonth;
@@ -107,6 +119,36 @@ export function monthlyCost(
             add("EC2 detailed monitoring", usage.detailedMonitoringMetricsPerInstance, "metric-month", p.cloudwatchMetricMonth,
                 `${usage.detailedMonitoringMetricsPerInstance} metrics per instance`);
         }
+    }
+
+    // Auto Scaling groups: what each instance costs, from the group's minimum to its maximum size.
+    for (const g of autoScalingGroups(resources)) {
+        const sizes = `${sizeRange(g)} instances (the group's minimum${g.minSize === g.maxSize ? " and maximum" : " to maximum"})`;
+        const type = g.instanceType ?? "(no launch template)";
+        add(`EC2 ${type}, ${g.label}`, g.minSize * hours, "h", g.instanceType ? p.ec2InstanceHour?.[type] : undefined, sizes,
+            `no price for instance type ${type} in lib/review/prices.json`, g.maxSize * hours);
+        for (const volumeType of unique(g.volumes.map((v) => v.volumeType))) {
+            // An unsized mapping takes the image's snapshot size: 8 GB for Amazon Linux.
+            const gb = g.volumes.filter((v) => v.volumeType === volumeType).reduce((sum, v) => sum + (v.sizeGb ?? 8), 0);
+            // One mapping is the root device; more are the root and data volumes.
+            add(`EBS ${volumeType} ${g.volumes.length === 1 ? "root volumes" : "volumes"}, ${g.label}`, gb * g.minSize, "GB-month", volumeType === "gp3" ? p.ebsGp3GbMonth : undefined,
+                `${gb} GB per instance, ${sizes}`, `no price for EBS ${volumeType}`, gb * g.maxSize);
+        }
+        if (g.detailedMonitoring) {
+            const metrics = usage.detailedMonitoringMetricsPerInstance;
+            add(`EC2 detailed monitoring, ${g.label}`, metrics * g.minSize, "metric-month", p.cloudwatchMetricMonth,
+                `${metrics} metrics per instance, ${sizes}`, undefined, metrics * g.maxSize);
+        }
+        const groupMetrics = (g.group.inputs.enabledMetrics ?? []).length;
+        if (groupMetrics > 0) {
+            add(`Auto Scaling group metrics, ${g.label}`, groupMetrics, "metric-month", 0,
+                "free: AWS publishes enabled group metrics at one-minute granularity at no additional charge");
+        }
+    }
+    const targetTracking = of(T.autoScalingPolicy).filter((x) => x.inputs.policyType === "TargetTrackingScaling").length;
+    if (targetTracking > 0) {
+        add("CloudWatch alarms of target-tracking scaling", 2 * targetTracking, "month", p.alarmMonth,
+            "the two alarms (scale out, scale in) Auto Scaling creates for each target-tracking policy, assumed billed as standard alarms");
     }
 
     for (const db of of(T.rds)) {
@@ -216,19 +258,28 @@ export function monthlyCost(
                 "each node reads it once per boot, through a bucket key: requests and KMS calls cost a fraction of a cent");
     }
 
-    const result: CostLine[] = [...lines].map(([item, line]) => ({
+    const result: CostLine[] = [...lines].map(([item, { maxQuantity, ...line }]) => ({
         item,
         ...line,
         monthlyUsd: line.unitPriceUsd === undefined ? undefined : line.quantity * line.unitPriceUsd,
+        ...(maxQuantity !== line.quantity
+            ? { maxQuantity, maxMonthlyUsd: line.unitPriceUsd === undefined ? undefined : maxQuantity * line.unitPriceUsd }
+            : {}),
     }));
+    const ranged = result.some((l) => l.maxQuantity !== undefined);
     return {
         region,
         currency: prices.currency,
         recorded: prices.recorded,
         lines: result,
         totalUsd: result.reduce((sum, l) => sum + (l.monthlyUsd ?? 0), 0),
+        ...(ranged ? { maxTotalUsd: result.reduce((sum, l) => sum + (l.maxMonthlyUsd ?? l.monthlyUsd ?? 0), 0) } : {}),
         unpriced: result.filter((l) => l.monthlyUsd === undefined).map((l) => l.item),
     };
+}
+
+function unique<T>(values: readonly T[]): T[] {
+    return [...new Set(values)];
 }
 
 function round(n: number): number {

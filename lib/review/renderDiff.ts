@@ -3,11 +3,12 @@ import type { RenderedResource } from "./renderedResource";
 import type { RenderSnapshot } from "./renderSnapshot";
 import { inputChanges, InputChange, maskText } from "./inputChanges";
 import { RESOURCE_TYPES } from "./resourceTypes";
+import { autoScalingGroups, sizeRange } from "./autoScalingGroups";
 
 /**
  * The difference between two renders of a stack (the base branch and the change): resources added,
  * removed and changed, matched by type and name as Pulumi matches them; which nodes an update would
- * replace and why; and a unified diff of each node's files.
+ * replace and why, and whether the gateways roll; and a unified diff of each node's and the gateways' files.
  */
 
 export interface ResourceRef {
@@ -42,6 +43,27 @@ export interface NodeChange {
     readonly files: readonly FileChange[];
 }
 
+/**
+ * What happens to an Auto Scaling group's instances. "roll": a new template version, which the group's
+ * instance refresh rolls out, replacing every instance; "update": the group changes in place, or new
+ * instances only get the new template (no instance refresh configured).
+ */
+export type GroupAction = "create" | "delete" | "roll" | "update";
+
+export interface GroupChange {
+    /** "Universal Gateways", or "Auto Scaling group <name>". */
+    readonly label: string;
+    /** How the summary names its instances: "gateways". */
+    readonly noun: string;
+    /** The group and launch template resources' names. */
+    readonly group: string;
+    readonly template?: string;
+    readonly action: GroupAction;
+    readonly reasons: readonly string[];
+    /** The gateways' files (gateway/), for the gateway fleet's group. */
+    readonly files: readonly FileChange[];
+}
+
 export interface RenderDiff {
     readonly added: readonly ResourceRef[];
     readonly removed: readonly ResourceRef[];
@@ -49,9 +71,13 @@ export interface RenderDiff {
     readonly unchangedCount: number;
     /** Nodes with a changed instance or changed files, in node order. */
     readonly nodes: readonly NodeChange[];
+    /** Auto Scaling groups (the gateways) created, removed, rolled or changed. */
+    readonly groups: readonly GroupChange[];
 }
 
 const INSTANCE_TYPE = RESOURCE_TYPES.instance;
+const T_LAUNCH_TEMPLATE = RESOURCE_TYPES.launchTemplate;
+const T_GROUP = RESOURCE_TYPES.autoScalingGroup;
 
 /**
  * Instance inputs EC2 cannot change on a running instance: the provider creates a new instance. User
@@ -95,7 +121,64 @@ export function diffRenders(base: RenderSnapshot, head: RenderSnapshot): RenderD
         if (changes.length > 0) changed.push({ ...ref(r), changes });
         else unchangedCount++;
     }
-    return { added, removed, changed, unchangedCount, nodes: nodeChanges(base, head, changed) };
+    return { added, removed, changed, unchangedCount, nodes: nodeChanges(base, head, changed), groups: groupChanges(base, head, changed) };
+}
+
+/** Template inputs named in a roll's reasons; any other changed input is listed by path. */
+const TEMPLATE_INPUTS: Readonly<Record<string, string>> = {
+    imageId: "the image changed",
+    instanceType: "the instance type changed",
+    iamInstanceProfile: "the instance profile changed",
+    networkInterfaces: "the network interfaces or security groups changed",
+    vpcSecurityGroupIds: "the security groups changed",
+    blockDeviceMappings: "the volumes changed",
+    metadataOptions: "the metadata options changed",
+};
+const topInput = (c: InputChange) => c.path.split(/[.[ ]/)[0];
+
+function groupChanges(base: RenderSnapshot, head: RenderSnapshot, changed: readonly ChangedResource[]): GroupChange[] {
+    const before = new Map(autoScalingGroups(base.resources).map((g) => [g.group.name, g]));
+    const after = new Map(autoScalingGroups(head.resources).map((g) => [g.group.name, g]));
+    const changesOf = (type: string, name?: string) => changed.find((c) => c.type === type && c.name === name)?.changes ?? [];
+    const result: GroupChange[] = [];
+    for (const name of [...new Set([...after.keys(), ...before.keys()])]) {
+        const old = before.get(name);
+        const now = after.get(name);
+        const view = (now ?? old)!;
+        const common = { label: view.label, noun: view.gatewayFleet ? "gateways" : `the instances of ${name}`, group: name, template: view.template?.name };
+        if (!old || !now) {
+            const files = view.gatewayFleet ? fileChanges(old ? base.gateway : undefined, now ? head.gateway : undefined) : [];
+            const reasons = now ? [`${now.instanceType ?? "?"} × ${sizeRange(now)} in ${now.subnetIds.length} subnets`] : ["the Auto Scaling group and its instances are removed"];
+            result.push({ ...common, action: now ? "create" : "delete", reasons, files });
+            continue;
+        }
+        const files = now.gatewayFleet ? fileChanges(base.gateway, head.gateway) : [];
+        const templateChanges = old.template?.name === now.template?.name ? changesOf(T_LAUNCH_TEMPLATE, now.template?.name) : [];
+        const top = new Set(templateChanges.map(topInput));
+        const templateReasons: string[] = [];
+        if (top.has("userData")) {
+            const paths = files.map((f) => f.path).join(", ");
+            templateReasons.push(`the user data changed${paths ? `: ${paths}` : ""}`);
+        }
+        templateReasons.push(...Object.entries(TEMPLATE_INPUTS).filter(([input]) => top.has(input)).map(([, why]) => why));
+        const other = [...top].filter((input) => input !== "userData" && !(input in TEMPLATE_INPUTS));
+        if (other.length > 0) templateReasons.push(`other template inputs changed: ${other.join(", ")}`);
+        if (old.template?.name !== now.template?.name) templateReasons.push(`the group launches from another template (${now.template?.name ?? "none"})`);
+        const groupInputs = [...new Set(changesOf(T_GROUP, name).map(topInput))];
+        const groupReasons = groupInputs.length > 0 ? [`the group's ${groupInputs.join(", ")} changed (in place)`] : [];
+        if (templateReasons.length === 0 && groupReasons.length === 0 && files.length === 0) continue;
+        // A template change makes a new version; only an instance refresh replaces the running instances with it.
+        const refreshes = now.group.inputs.instanceRefresh !== undefined && now.group.inputs.instanceRefresh !== null;
+        const rolls = templateReasons.length > 0 || files.length > 0;
+        const action: GroupAction = rolls && refreshes ? "roll" : "update";
+        const reasons = [
+            ...(templateReasons.length === 0 && files.length > 0 ? [`the files changed: ${files.map((f) => f.path).join(", ")}`] : templateReasons),
+            ...(rolls && !refreshes ? ["running instances keep the old template until replaced (the group has no instance refresh)"] : []),
+            ...groupReasons,
+        ];
+        result.push({ ...common, action, reasons, files });
+    }
+    return result;
 }
 
 /** The node folder an instance's files are rendered to: its wso2:node tag ends in the node's number. */

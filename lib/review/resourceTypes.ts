@@ -8,6 +8,12 @@ export const RESOURCE_TYPES = {
     route: "aws:ec2/route:Route",
     endpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
     instance: "aws:ec2/instance:Instance",
+    launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+    autoScalingGroup: "aws:autoscaling/group:Group",
+    autoScalingAttachment: "aws:autoscaling/attachment:Attachment",
+    autoScalingPolicy: "aws:autoscaling/policy:Policy",
+    /** The component that holds the Universal Gateways' template and group (components/gatewayFleet.ts). */
+    gatewayFleet: "wso2-apim-ha:gatewayFleet:GatewayFleet",
     alb: "aws:lb/loadBalancer:LoadBalancer",
     listener: "aws:lb/listener:Listener",
     listenerRule: "aws:lb/listenerRule:ListenerRule",

@@ -1,10 +1,10 @@
-import type { RenderDiff, NodeChange } from "./renderDiff";
+import type { RenderDiff, NodeChange, GroupChange, FileChange } from "./renderDiff";
 import type { CostEstimate } from "./monthlyCost";
 import { costDeltaMarkdown } from "./costReport";
 
 /**
- * The render diff as one Markdown comment per stack: summary, nodes replaced and why, resources,
- * changed inputs, node file diffs, cost change and the picture. GitHub refuses comments over 65,536
+ * The render diff as one Markdown comment per stack: summary, nodes replaced and gateways rolled and why,
+ * resources, changed inputs, node and gateway file diffs, cost change and the picture. GitHub refuses comments over 65,536
  * characters, so file diffs that do not fit are listed by name only.
  */
 
@@ -29,6 +29,13 @@ const ACTION_TEXT: Record<NodeChange["action"], string> = {
     unchanged: "unchanged",
 };
 
+const GROUP_ACTION_TEXT: Record<GroupChange["action"], string> = {
+    create: "created",
+    delete: "deleted",
+    roll: "roll (instance refresh)",
+    update: "updated in place",
+};
+
 /** Text safe inside a table cell code span. */
 function code(text: string): string {
     const escaped = text.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -39,7 +46,9 @@ export function reviewMarkdown(input: ReviewInput): string {
     const { stack, baseLabel, diff } = input;
     const maxChars = input.maxChars ?? 60_000;
     const replaced = diff.nodes.filter((n) => n.action === "replace");
-    const nothing = diff.added.length + diff.removed.length + diff.changed.length === 0 && diff.nodes.length === 0;
+    const groups = diff.groups;
+    const nothing = diff.added.length + diff.removed.length + diff.changed.length === 0 && diff.nodes.length === 0 && groups.length === 0;
+    const rolls = groups.filter((g) => g.action === "roll").map((g) => `; ${g.noun} ${GROUP_ACTION_TEXT.roll}`).join("");
 
     const head: string[] = [
         `## Render diff: \`${stack}\` against ${baseLabel}`,
@@ -47,7 +56,7 @@ export function reviewMarkdown(input: ReviewInput): string {
         nothing
             ? "No changes: this stack renders exactly as before."
             : `**${diff.added.length} to add, ${diff.changed.length} to change, ${diff.removed.length} to remove** ` +
-              `(${diff.unchangedCount} unchanged); ${replaced.length} node${replaced.length === 1 ? "" : "s"} replaced.`,
+              `(${diff.unchangedCount} unchanged); ${replaced.length} node${replaced.length === 1 ? "" : "s"} replaced${rolls}.`,
         "",
         "_Offline render under mocks (no cloud account): AWS-computed values are stand-ins, so this shows what the program asks for; `pulumi preview` has the last word._",
         "",
@@ -57,6 +66,15 @@ export function reviewMarkdown(input: ReviewInput): string {
         head.push("### Nodes", "");
         for (const n of diff.nodes) {
             head.push(`- **${n.label}**${n.instance ? ` (\`${n.instance}\`)` : ""} is ${ACTION_TEXT[n.action]}: ${n.reasons.join("; ")}.`);
+        }
+        head.push("");
+    }
+
+    if (groups.length > 0) {
+        head.push("### Gateways", "");
+        for (const g of groups) {
+            const names = [`\`${g.group}\``, ...(g.template ? [`template \`${g.template}\``] : [])].join(", ");
+            head.push(`- **${g.label}** (${names}): ${g.noun} ${GROUP_ACTION_TEXT[g.action]}: ${g.reasons.join("; ")}.`);
         }
         head.push("");
     }
@@ -84,23 +102,27 @@ export function reviewMarkdown(input: ReviewInput): string {
         tail.push("<details><summary>Architecture after this change</summary>", "", "```mermaid", input.architecture.trimEnd(), "```", "", "</details>", "");
     }
 
-    // Node file diffs last before the cost: they are the longest part, so they give way when space runs out.
+    // Node and gateway file diffs last before the cost: they are the longest part, so they give way when space runs out.
     const budget = maxChars - head.join("\n").length - tail.join("\n").length - 400;
     const files: string[] = [];
     const left: string[] = [];
-    const withFiles = diff.nodes.filter((n) => n.files.length > 0);
-    if (withFiles.length > 0) files.push("### Node files", "");
-    for (const n of withFiles) {
-        const patches = n.files.filter((f) => f.patch);
-        const summary = `${n.label}: ${n.files.length} file${n.files.length === 1 ? "" : "s"} ${n.action === "create" ? "new" : n.action === "delete" ? "removed" : "changed"}`;
-        const block = [`<details><summary>${summary}</summary>`, ""];
-        if (patches.length === 0) block.push(...n.files.map((f) => `- \`${f.path}\``));
-        for (const f of patches) block.push("```diff", f.patch!.trimEnd(), "```", "");
-        block.push("</details>", "");
-        const text = block.join("\n");
-        if (files.join("\n").length + text.length <= budget) files.push(text);
-        else left.push(...n.files.map((f) => `${n.label}:${f.path}`));
-    }
+    const section = (title: string, entries: readonly { label: string; files: readonly FileChange[]; verb: string }[]) => {
+        const withFiles = entries.filter((e) => e.files.length > 0);
+        if (withFiles.length > 0) files.push(title, "");
+        for (const n of withFiles) {
+            const patches = n.files.filter((f) => f.patch);
+            const block = [`<details><summary>${n.label}: ${n.files.length} file${n.files.length === 1 ? "" : "s"} ${n.verb}</summary>`, ""];
+            if (patches.length === 0) block.push(...n.files.map((f) => `- \`${f.path}\``));
+            for (const f of patches) block.push("```diff", f.patch!.trimEnd(), "```", "");
+            block.push("</details>", "");
+            const text = block.join("\n");
+            if (files.join("\n").length + text.length <= budget) files.push(text);
+            else left.push(...n.files.map((f) => `${n.label}:${f.path}`));
+        }
+    };
+    const verb = (action: string) => (action === "create" ? "new" : action === "delete" ? "removed" : "changed");
+    section("### Node files", diff.nodes.map((n) => ({ label: n.label, files: n.files, verb: verb(n.action) })));
+    section("### Gateway files", groups.map((g) => ({ label: g.label, files: g.files, verb: verb(g.action) })));
     if (left.length > 0) {
         files.push(`Too long for one comment; not shown: ${left.map((l) => `\`${l}\``).join(", ")}. Run \`npm run render:diff -- --stack ${stack} --against <base>\` locally.`, "");
     }

@@ -674,6 +674,7 @@ const bootedGateway = () => (gatewayBoot ??= (async () => {
 suite("a gateway rendered by the program", () => {
     const GATEWAY_STEPS = ["secrets", "packages", "distribution", "keystore", "vault", "start"];
     const HEALTH = "curl -fsk --max-time 10 -o /dev/null https://127.0.0.1:9443/api/am/gateway/v2/server-startup-healthcheck";
+    const CONTROL_PLANE = "curl -fsk --max-time 10 -o /dev/null https://control-plane.apim.internal:9443/api/am/gateway/v2/server-startup-healthcheck";
 
     test.concurrent("boots from its user data, through the loader, to a started gateway: no share, no database", async () => {
         const { sb, r, deploymentToml } = await bootedGateway();
@@ -696,11 +697,15 @@ suite("a gateway rendered by the program", () => {
         expect(log.filter((l) => l.startsWith("systemctl "))).toEqual([
             "systemctl daemon-reload", "systemctl enable --quiet wso2am.service", "systemctl is-active --quiet wso2am.service", "systemctl start wso2am.service",
         ]);
-        // downloads: the pack and the readiness URL only (no RDS CA bundle, no connector)
+        // downloads: the pack, the pair's readiness on the control plane's name before the start, then its own readiness
+        // (no RDS CA bundle, no connector)
         expect(log.filter((l) => l.startsWith("curl ")).map((l) => l.split(" ").pop())).toEqual([
             `https://downloads.invalid/${GATEWAY_PACK}`,
+            "https://control-plane.apim.internal:9443/api/am/gateway/v2/server-startup-healthcheck",
             "https://127.0.0.1:9443/api/am/gateway/v2/server-startup-healthcheck",
         ]);
+        expect(log.indexOf(CONTROL_PLANE)).toBeLessThan(log.indexOf("systemctl start wso2am.service"));
+        expect(r.stderr).toContain("control plane ready at https://control-plane.apim.internal:9443/");
         expect(log).toContain(HEALTH);
         expect(log).toContain("dnf -y -q install java-21-amazon-corretto-headless jq unzip amazon-cloudwatch-agent");
         for (const prefix of ["mount", "mountpoint", "mysql", "seed-copy"]) expect(log.filter((l) => l.split(" ")[0] === prefix)).toEqual([]);
@@ -738,9 +743,27 @@ suite("a gateway rendered by the program", () => {
         expect(stepsStarted(r.stderr)).toEqual(GATEWAY_STEPS);
         expect(snapshot()).toEqual(before);
         const again = calls(sb).slice(firstCalls);
-        expect(again.filter((l) => l.startsWith("curl "))).toEqual([HEALTH]);
+        expect(again.filter((l) => l.startsWith("curl "))).toEqual([CONTROL_PLANE, HEALTH]);
         for (const prefix of ["dnf ", "useradd ", "groupadd ", "mount", "mysql", "systemctl restart"]) expect(again.filter((l) => l.startsWith(prefix))).toEqual([]);
         expect(r.stderr).toContain("keystore and truststore up to date");
+    });
+
+    test.concurrent("a gateway whose control plane never answers fails its start before starting, and a stale certificate stops the keystore step", async () => {
+        const { sb } = await bootedGateway();
+        const copy = copySandbox(sb, `node-${++n}`);
+        const envFile = path.join(copy.root, "etc/wso2am/node.env");
+        const env = read(envFile);
+        fs.writeFileSync(envFile, env.replace(/^CONTROL_PLANE_URL=.*$/m, 'CONTROL_PLANE_URL="https://control-plane.apim.internal:9443/not-served"').replace(/^CONTROL_PLANE_WAIT_SECONDS=.*$/m, 'CONTROL_PLANE_WAIT_SECONDS="0"'));
+        const firstCalls = calls(copy).length;
+        const r = await runBootstrap(copy, { WSO2AM_STEPS: "start" });
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/\[start\] FAILED: control plane not ready at https:\/\/control-plane\.apim\.internal:9443\/not-served after 0s \(CONTROL_PLANE_WAIT_SECONDS\)/);
+        expect(calls(copy).slice(firstCalls).filter((l) => l.startsWith("systemctl"))).toEqual([]);
+
+        fs.writeFileSync(envFile, `${env}KEYSTORE_CERT_SHA256="${"0".repeat(64)}"\n`);
+        const r2 = await runBootstrap(copy, { WSO2AM_STEPS: "secrets,keystore" });
+        expect(r2.code).not.toBe(0);
+        expect(r2.stderr).toContain("[keystore] FAILED: the stack secret's certificate is not the one this machine was rendered for (KEYSTORE_CERT_SHA256)");
     });
 
     test.concurrent("a gateway refuses the node's steps, and an unknown role", async () => {

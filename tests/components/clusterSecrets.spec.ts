@@ -5,6 +5,7 @@ import { clusterSecretDocument } from "../../lib/aws/clusterSecretDocument";
 import { planCluster } from "../../lib/plan/clusterPlan";
 import { one, ofType, plain, plainSecretPaths, resolve, settle, tree, wasSecret } from "../support/componentRun";
 import { sampleConfig } from "../support/sampleConfig";
+import { keystoreCertificateDnsNames } from "../../components/clusterSecrets";
 import type { ClusterSecrets as ClusterSecretsClass } from "../../components/clusterSecrets";
 
 const T = {
@@ -126,6 +127,14 @@ test("one keystore certificate for the portal, the gateway, every node and local
     expect(cert.inputs.allowedUses.sort()).toEqual(["client_auth", "digital_signature", "key_encipherment", "server_auth"]);
     expect(cert.inputs.validityPeriodHours / 24 / 365).toBeCloseTo(3, 0);
     expect(d().document[BOOT_ONLY_SECRET_KEYS.keystorePrivateKeyPem]).toBe(one(d().resources, T.privateKey).outputs.privateKeyPem);
+});
+
+test("the certificate names the gateways' control-plane name only when given one: a pair-only stack keeps its names", () => {
+    const nodes = plan.nodes.map((n) => n.hostName);
+    const { portal, gateway } = config.hostNames;
+    expect(keystoreCertificateDnsNames(config.hostNames, nodes)).toEqual([portal, gateway, ...nodes, "localhost"]);
+    expect(keystoreCertificateDnsNames(config.hostNames, nodes, "control-plane.apim.internal")).toEqual([portal, gateway, ...nodes, "control-plane.apim.internal", "localhost"]);
+    expect(one(d().resources, T.cert).inputs.dnsNames).toEqual(keystoreCertificateDnsNames(config.hostNames, nodes));
 });
 
 test("the RDS master password output is secret and matches the one in the secret", async () => {

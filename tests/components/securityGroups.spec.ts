@@ -1,10 +1,10 @@
 import { installOfflineMocks, OfflineRun, RecordedResource } from "../../lib/offline/offlineMocks";
-import { PORTS, NODE_TO_NODE_PORTS } from "../../lib/plan/ports";
-import { securityGroupRules, securityGroupRuleKey } from "../../lib/aws/securityGroupRules";
+import { PORTS, NODE_TO_NODE_PORTS, GATEWAY_TO_CONTROL_PLANE_PORTS } from "../../lib/plan/ports";
+import { securityGroupRules, securityGroupRuleKey, isGatewayBootRule } from "../../lib/aws/securityGroupRules";
 import { ofType, resolve, settle, tree } from "../support/componentRun";
 import type { SecurityGroups as SecurityGroupsClass } from "../../components/securityGroups";
 
-type Role = "loadBalancer" | "node" | "database" | "fileSystem" | "vpcEndpoint";
+type Role = "loadBalancer" | "node" | "database" | "fileSystem" | "gateway" | "vpcEndpoint";
 
 /** A rule as a reader of the AWS console would see it: which group, which way, which port, from/to where. */
 interface Flow {
@@ -28,9 +28,11 @@ let run: OfflineRun;
 const flows: Record<string, Flow[]> = {};
 const groups: Record<string, RecordedResource[]> = {};
 
-async function deploy(name: string, allowedClientCidrs: string[], vpcEndpoints?: boolean): Promise<void> {
+const bootRules: Record<string, string[]> = {};
+
+async function deploy(name: string, allowedClientCidrs: string[], vpcEndpoints?: boolean, gateways?: boolean): Promise<void> {
     const { SecurityGroups } = require("../../components/securityGroups") as { SecurityGroups: typeof SecurityGroupsClass };
-    const sgs = new SecurityGroups(name, { vpcId: "vpc-0123456789abcdef0", allowedClientCidrs, vpcEndpoints });
+    const sgs = new SecurityGroups(name, { vpcId: "vpc-0123456789abcdef0", allowedClientCidrs, vpcEndpoints, gateways });
     const roleOf: Record<string, Role> = {
         [await resolve(sgs.loadBalancerSgId)]: "loadBalancer",
         [await resolve(sgs.nodeSgId)]: "node",
@@ -38,7 +40,9 @@ async function deploy(name: string, allowedClientCidrs: string[], vpcEndpoints?:
         [await resolve(sgs.fileSystemSgId)]: "fileSystem",
     };
     if (sgs.vpcEndpointSgId) roleOf[await resolve(sgs.vpcEndpointSgId)] = "vpcEndpoint";
+    if (sgs.gatewaySgId) roleOf[await resolve(sgs.gatewaySgId)] = "gateway";
     await settle();
+    bootRules[name] = sgs.gatewayBootRules.map((r) => (r as unknown as { __name: string }).__name);
     const resources = tree(run, name);
     groups[name] = ofType(resources, GROUP);
     flows[name] = resources
@@ -64,6 +68,7 @@ beforeAll(async () => {
     await deploy("open", [WORLD]);
     await deploy("restricted", ["203.0.113.0/24", "198.51.100.0/24"]);
     await deploy("endpoints", [WORLD], true);
+    await deploy("gateways", [WORLD], true, true);
 });
 
 const ports = (fs: Flow[]) => [...new Set(fs.map((f) => f.port))].sort((a, b) => a - b);
@@ -175,4 +180,52 @@ test("an empty client list is refused", () => {
 
 test("no unknown invokes", () => {
     expect(run.unknownCalls).toEqual([]);
+});
+
+describe("with gateways (and VPC endpoints)", () => {
+    const f = () => flows.gateways;
+    const flowsOf = (pred: (x: Flow) => boolean) => f().filter(pred).map((x) => `${x.group}:${x.direction}:${x.port}:${x.peer}`).sort();
+    const GATEWAY_LB_PORTS = [PORTS.gatewayHttps, PORTS.websocketWss, PORTS.portalHttps];
+
+    test("a sixth group, described, for the gateways", () => {
+        expect(groups.gateways).toHaveLength(6);
+        for (const g of groups.gateways) expect(g.inputs.description).toMatch(AWS_DESCRIPTION);
+        for (const flow of f()) expect(flow.description).toMatch(AWS_DESCRIPTION);
+    });
+
+    test("the load balancer reaches the gateways on the gateway and WebSocket ports and the health check's, and the nodes on the portal port only", () => {
+        expect(flowsOf((x) => x.group === "loadBalancer" && x.direction === "egress")).toEqual(
+            [...GATEWAY_LB_PORTS.map((p) => `loadBalancer:egress:${p}:gateway`), `loadBalancer:egress:${PORTS.portalHttps}:node`].sort(),
+        );
+        expect(flowsOf((x) => x.group === "gateway" && x.direction === "ingress")).toEqual(GATEWAY_LB_PORTS.map((p) => `gateway:ingress:${p}:loadBalancer`).sort());
+    });
+
+    test("the gateways reach the nodes on the control-plane ports only, mirrored on the nodes from the gateways' group, and HTTPS out", () => {
+        expect(flowsOf((x) => x.group === "gateway" && x.direction === "egress")).toEqual(
+            [...GATEWAY_TO_CONTROL_PLANE_PORTS.map((p) => `gateway:egress:${p}:node`), `gateway:egress:443:${WORLD}`].sort(),
+        );
+        expect(flowsOf((x) => x.group === "node" && x.direction === "ingress")).toEqual(
+            [
+                `node:ingress:${PORTS.portalHttps}:loadBalancer`,
+                ...NODE_TO_NODE_PORTS.map((p) => `node:ingress:${p}:node`),
+                ...GATEWAY_TO_CONTROL_PLANE_PORTS.map((p) => `node:ingress:${p}:gateway`),
+            ].sort(),
+        );
+        // neither the database nor the file system admits the gateways
+        expect(flowsOf((x) => (x.group === "database" || x.group === "fileSystem") && x.peer === "gateway")).toEqual([]);
+    });
+
+    test("the endpoints admit the gateways too, and a gateway's boot waits for exactly HTTPS out and that", () => {
+        expect(flowsOf((x) => x.group === "vpcEndpoint")).toEqual(["vpcEndpoint:ingress:443:gateway", "vpcEndpoint:ingress:443:node"]);
+        expect(bootRules.gateways.sort()).toEqual(["gateways-gateway-out-443-0-0-0-0-0", "gateways-vpc-endpoint-in-443-gateway"]);
+        expect(bootRules.endpoints).toEqual([]);
+        expect(securityGroupRules([WORLD], { gateways: true }).filter(isGatewayBootRule).map(securityGroupRuleKey)).toEqual(["gateway-out-443-0-0-0-0-0"]);
+    });
+
+    test("every rule that does not concern the gateways or the ports they took over stays as it was", () => {
+        const moved = (x: Flow) => x.group === "gateway" || x.peer === "gateway" || ([PORTS.gatewayHttps, PORTS.websocketWss] as number[]).includes(x.port);
+        const names = (name: string) => flows[name].filter((x) => !moved(x)).map((x) => x.resource.name.replace(`${name}-`, "")).sort();
+        expect(names("gateways")).toEqual(names("endpoints"));
+        expect(f()).toHaveLength(securityGroupRules([WORLD], { vpcEndpoints: true, gateways: true }).length);
+    });
 });

@@ -151,3 +151,58 @@ describe("the node metrics the alarms read", () => {
         }
     });
 });
+
+describe("the gateways' alarms", () => {
+    const ASG = "wso2-gateways-group-0asg";
+    const withGateways = (minSize: number, maxSize: number) =>
+        input(2, { gateways: { autoScalingGroupName: ASG, minSize, maxSize, targetGroupKeys: ["gateway", "websocket"] } });
+    const rows = alarmTable(withGateways(2, 6));
+    const inService = { namespace: "AWS/AutoScaling", metricName: "GroupInServiceInstances", dimensions: { AutoScalingGroupName: ASG } };
+
+    it("fire when fewer gateways than gatewayMinSize are in service for 5 minutes, silence counting as none", () => {
+        expect(byKey(rows, "gateways-in-service")).toMatchObject({
+            group: "gateways",
+            metric: { kind: "metric", metric: inService, statistic: "Minimum" },
+            comparison: "LessThanThreshold",
+            threshold: 2,
+            periodSeconds: 60,
+            evaluationPeriods: 5,
+            datapointsToAlarm: 5,
+            treatMissingData: "breaching",
+            firstAction: expect.stringContaining("describe-scaling-activities"),
+        });
+    });
+
+    it("fire when the group has been at gatewayMaxSize for 15 minutes, and not at all for a group that cannot scale", () => {
+        const row = byKey(rows, "gateways-at-maximum");
+        expect(row).toMatchObject({
+            group: "gateways",
+            metric: { kind: "metric", metric: inService, statistic: "Minimum" },
+            comparison: "GreaterThanOrEqualToThreshold",
+            threshold: 6,
+            treatMissingData: "notBreaching",
+            firstAction: expect.stringContaining("gatewayMaxSize"),
+        });
+        expect(row.periodSeconds * row.datapointsToAlarm).toBe(15 * 60);
+        expect(alarmTable(withGateways(3, 3)).map((r) => r.key)).not.toContain("gateways-at-maximum");
+    });
+
+    it("want gatewayMinSize healthy gateways behind the groups the gateways serve, and still every node behind the portal", () => {
+        const three = alarmTable(withGateways(3, 6));
+        for (const key of ["gateway", "websocket"]) expect(byKey(three, `${key}-healthy-hosts`)).toMatchObject({ threshold: 3, title: expect.stringMatching(/gateways/) });
+        expect(byKey(three, "portal-healthy-hosts")).toMatchObject({ threshold: 2, title: expect.stringMatching(/nodes/) });
+    });
+
+    it("name only this stack's own group in their dimensions", () => {
+        const own = new Set([...ids(withGateways(2, 6)), ASG]);
+        for (const row of rows) expect({ key: row.key, foreign: dimensionValues(row).filter((v) => !own.has(v)) }).toEqual({ key: row.key, foreign: [] });
+    });
+
+    it("add nothing, and change no row, without gateways", () => {
+        const pairOnly = alarmTable(input(2));
+        expect(pairOnly.filter((r) => r.group === "gateways" || r.firstAction !== undefined)).toEqual([]);
+        expect(rows.filter((r) => r.group !== "gateways" && !["gateway-healthy-hosts", "websocket-healthy-hosts"].includes(r.key))).toEqual(
+            pairOnly.filter((r) => !["gateway-healthy-hosts", "websocket-healthy-hosts"].includes(r.key)),
+        );
+    });
+});

@@ -77,3 +77,16 @@ function chunk(flat: unknown[]): [unknown, unknown][] {
     for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
     return pairs;
 }
+
+describe("the dashboard of a stack with gateways", () => {
+    const withGateways = alarmTable({ ...input, gateways: { autoScalingGroupName: "wso2-gateways-group", minSize: 2, maxSize: 6, targetGroupKeys: ["gateway", "websocket"] } });
+    const widgets = JSON.parse(JSON.stringify(dashboardBody(withGateways, options))).widgets;
+
+    it("graphs the gateways' alarms under their own heading, after the nodes'", () => {
+        const headings = widgets.filter((w: any) => w.type === "text").map((w: any) => w.properties.markdown.split("\n")[0]);
+        expect(headings.indexOf("## Gateways")).toBe(headings.indexOf("## Nodes") + 1);
+        const titles = widgets.filter((w: any) => w.type === "metric").map((w: any) => w.properties.title);
+        for (const row of withGateways.filter((r) => r.group === "gateways")) expect(titles).toContain(row.title);
+        expect(titles).toHaveLength(withGateways.length);
+    });
+});

@@ -4,6 +4,7 @@ import type { RecordedResource } from "../../lib/offline/offlineMocks";
 import { CHECKLIST } from "../../policy/rules";
 import { isDevelopment, readProperty, statementsOf, userDataText } from "../../policy/model";
 import { evaluatePolicies } from "./policyRun";
+import { gatewayGroupArgs, gatewayLaunchTemplateArgs } from "../../lib/aws/gatewayFleet";
 
 /** Every policy of the pack, through its @pulumi/policy adapter: a resource it fires on, and one it holds for. */
 
@@ -61,7 +62,32 @@ const efsPolicy = (deny: boolean) =>
         policy: policyJson(deny ? [{ Effect: "Deny", Principal: { AWS: "*" }, Action: "*", Resource: "arn", Condition: { Bool: { "aws:SecureTransport": "false" } } }] : [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "elasticfilesystem:ClientMount", Resource: "arn" }]),
     }, { fileSystemId: ["fs"] });
 const fileSystem = res("aws:efs/fileSystem:FileSystem", "fs", { encrypted: true, kmsKeyId: KEY });
-const subnet = (name: string, mapPublicIpOnLaunch: boolean) => res("aws:ec2/subnet:Subnet", name, { mapPublicIpOnLaunch, cidrBlock: "10.0.0.0/24" });
+const subnet = (name: string, mapPublicIpOnLaunch: boolean, availabilityZone = "eu-west-1a") => res("aws:ec2/subnet:Subnet", name, { mapPublicIpOnLaunch, cidrBlock: "10.0.0.0/24", availabilityZone });
+/** The gateways' launch template as components/gatewayFleet.ts declares it, with any input replaced. */
+const template = (props: Record<string, unknown> = {}, deps: Record<string, string[]> = {}) =>
+    res("aws:ec2/launchTemplate:LaunchTemplate", "lt", {
+        ...gatewayLaunchTemplateArgs<string>({
+            imageId: "ami-1", instanceType: "c6i.large", instanceProfileName: "profile", securityGroupId: "sg-1", kmsKeyArn: KEY,
+            userDataBase64: gzipBase64("#cloud-config\nwrite_files:\n  - path: /etc/wso2am/gateway.env\n    content: |\n      NODE_NAME=gateway\n"),
+            tags: { Name: "gateway" },
+        }),
+        ...props,
+    }, deps);
+/** The gateways' group in two private subnets of two zones, behind a target group. */
+const group = (props: Record<string, unknown> = {}, zones: [string, string] = ["eu-west-1a", "eu-west-1b"]) => [
+    subnet("private-a", false, zones[0]),
+    subnet("private-b", false, zones[1]),
+    template(),
+    res("aws:autoscaling/group:Group", "asg", {
+        ...gatewayGroupArgs<string>({ subnetIds: ["subnet-a", "subnet-b"], minSize: 2, maxSize: 6, targetGroupArns: ["arn:tg"], launchTemplateId: "lt-id", launchTemplateVersion: "1", tags: { Project: "p" } }),
+        ...props,
+    }, { vpcZoneIdentifiers: ["private-a", "private-b"], launchTemplate: ["lt"] }),
+];
+const ssmRole = (withPolicy: boolean) => [
+    res("aws:iam/instanceProfile:InstanceProfile", "profile", { role: "role" }, { role: ["role"] }),
+    res("aws:iam/role:Role", "role", { assumeRolePolicy: "{}" }),
+    ...(withPolicy ? [res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "ssm", { role: "role", policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, { role: ["role"] })] : []),
+];
 
 interface Case {
     readonly label: string;
@@ -78,23 +104,41 @@ const CASES: Record<string, { fires: Case[]; holds: Case[] }> = {
             { label: "tokens optional", resources: [instance("i", { metadataOptions: { httpTokens: "optional" } })], message: /IMDSv2/ },
             { label: "no metadata options at all", resources: [instance("i", { metadataOptions: undefined })], message: /httpTokens/ },
             { label: "hop limit 3", resources: [instance("i", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 3 } })], message: /hop/i },
+            { label: "a launch template with tokens optional", resources: [template({ metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } })], message: /IMDSv2/ },
+            { label: "a launch template without metadata options", resources: [template({ metadataOptions: undefined })], message: /httpTokens/ },
+            { label: "a launch template with hop limit 2 (CKV_AWS_341)", resources: [template({ metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } })], message: /is 2, expected 1$/ },
         ],
-        holds: [{ label: "tokens required, hop limit 1", resources: [instance("i")] }],
+        holds: [
+            { label: "tokens required, hop limit 1", resources: [instance("i")] },
+            { label: "an instance with hop limit 2", resources: [instance("i", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } })] },
+            { label: "the gateways' launch template", resources: [template()] },
+        ],
     },
     "ec2-no-public-ip": {
         fires: [
             { label: "a public IP on the instance", resources: [instance("i", { associatePublicIpAddress: true })], message: /public IPv4/ },
             { label: "a subnet that hands out public IPs", resources: [subnet("s", true)], message: /mapPublicIpOnLaunch/ },
+            {
+                label: "a launch template's network interface with a public IP",
+                resources: [template({ networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "true", securityGroups: ["sg-1"] }] })],
+                message: /launch template gives instances a public IPv4/,
+            },
         ],
-        holds: [{ label: "private instance and subnet", resources: [instance("i"), subnet("s", false)] }],
+        holds: [{ label: "private instance, subnet and launch template", resources: [instance("i"), subnet("s", false), template()] }],
     },
     "ec2-volumes-encrypted": {
         fires: [
             { label: "unencrypted root", resources: [instance("i", { rootBlockDevice: { encrypted: false, kmsKeyId: KEY } })], message: /root volume/ },
             { label: "unencrypted data volume", resources: [instance("i", { ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: false, kmsKeyId: KEY }] })], message: /sdf/ },
             { label: "unencrypted EBS volume", resources: [res("aws:ebs/volume:Volume", "v", { size: 10, kmsKeyId: KEY })], message: /not encrypted/ },
+            {
+                label: "a launch template's unencrypted volume",
+                resources: [template({ blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 20, encrypted: "false", kmsKeyId: KEY } }] })],
+                message: /launch template's volume \/dev\/xvda is not encrypted/,
+            },
+            { label: "a launch template that maps no volume", resources: [template({ blockDeviceMappings: undefined })], message: /account default/ },
         ],
-        holds: [{ label: "encrypted root", resources: [instance("i"), res("aws:ebs/volume:Volume", "v", { encrypted: true, kmsKeyId: KEY })] }],
+        holds: [{ label: "encrypted root, and the gateways' template", resources: [instance("i"), res("aws:ebs/volume:Volume", "v", { encrypted: true, kmsKeyId: KEY }), template()] }],
     },
     "ec2-no-secrets-in-user-data": {
         fires: [
@@ -102,12 +146,14 @@ const CASES: Record<string, { fires: Case[]; holds: Case[] }> = {
             { label: "a literal password in a properties file", resources: [instance("i", { userData: "keystore.identity.store.password=wso2carbon\n" })], message: /literal password/ },
             { label: "a private key", resources: [instance("i", { userData: "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n" })], message: /private key/ },
             { label: "an access key id", resources: [instance("i", { userData: "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE" })], message: /access key/ },
+            { label: "a literal password in a launch template's gzip'd user data", resources: [template({ userData: gzipBase64('[apim.throttling]\npassword = "hunter2hunter2"\n') })], message: /literal password/ },
         ],
         holds: [
             {
                 label: "placeholders only",
                 resources: [instance("i", { userDataBase64: gzipBase64('password = "$env{WSO2_ADMIN_PASSWORD}"\nkey_password = "${admin.password}"\nprintf \'password="%s"\' "$p"\n# Non-secret: secrets come from Secrets Manager\nkeystore.identity.store.password=identity.store.password\n') })],
             },
+            { label: "the gateways' launch template", resources: [template()] },
         ],
     },
     "ec2-instance-profile-no-ssh": {
@@ -115,8 +161,9 @@ const CASES: Record<string, { fires: Case[]; holds: Case[] }> = {
             { label: "no instance profile", resources: [instance("i", { iamInstanceProfile: undefined })], message: /instance profile/ },
             { label: "SSH from the internet", resources: [ingress("ssh", 22, { cidrIpv4: "0.0.0.0/0" })], message: /SSH/ },
             { label: "all traffic from the internet over IPv6", resources: [ingress("all", 0, { cidrIpv6: "::/0" }, { ipProtocol: "-1" })], message: /SSH/ },
+            { label: "a launch template without instance profile", resources: [template({ iamInstanceProfile: undefined })], message: /launch template gives its instances no instance profile/ },
         ],
-        holds: [{ label: "a profile, and SSH only from a peer group", resources: [instance("i"), ingress("ssh", 22, { referencedSecurityGroupId: "sg-2" })] }],
+        holds: [{ label: "a profile, and SSH only from a peer group", resources: [instance("i"), template(), ingress("ssh", 22, { referencedSecurityGroupId: "sg-2" })] }],
     },
     "ec2-managed-by-ssm": {
         fires: [
@@ -129,8 +176,14 @@ const CASES: Record<string, { fires: Case[]; holds: Case[] }> = {
                 ],
                 message: /AmazonSSMManagedInstanceCore/,
             },
+            {
+                label: "a launch template whose profile role lacks the SSM policy",
+                resources: [template({}, { iamInstanceProfile: ["profile"] }), ...ssmRole(false)],
+                message: /launch template lt: its profile's role lacks AmazonSSMManagedInstanceCore/,
+            },
         ],
         holds: [
+            { label: "a launch template whose profile role carries AmazonSSMManagedInstanceCore", resources: [template({}, { iamInstanceProfile: ["profile"] }), ...ssmRole(true)] },
             {
                 label: "the role carries AmazonSSMManagedInstanceCore",
                 resources: [
@@ -367,6 +420,11 @@ const CASES: Record<string, { fires: Case[]; holds: Case[] }> = {
             { label: "a file system under the AWS-managed key", resources: [res("aws:efs/fileSystem:FileSystem", "fs", { encrypted: true })], message: /file system/ },
             { label: "a root volume under the default EBS key", resources: [instance("i", { rootBlockDevice: { encrypted: true } })], message: /root volume/ },
             { label: "a data volume under the AWS-managed EBS alias", resources: [instance("i", { ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: true, kmsKeyId: "alias/aws/ebs" }] })], message: /sdf uses the AWS-managed key/ },
+            {
+                label: "a launch template's volume under the default EBS key",
+                resources: [template({ blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeSize: 20 } }] })],
+                message: /launch template's volume \/dev\/xvda is not encrypted with a customer-managed KMS key/,
+            },
         ],
         holds: [
             {
@@ -378,8 +436,24 @@ const CASES: Record<string, { fires: Case[]; holds: Case[] }> = {
                     database(),
                     fileSystem,
                     instance("i"),
+                    template(),
                 ],
             },
+        ],
+    },
+    "asg-launch-template-elb-health-zones": {
+        fires: [
+            { label: "a group launched from a launch configuration", resources: group({ launchTemplate: undefined, launchConfiguration: "lc" }), message: /launch configuration, not a launch template/ },
+            { label: "EC2 health checks behind a load balancer", resources: group({ healthCheckType: "EC2" }), message: /healthCheckType is "EC2", expected "ELB"/ },
+            { label: "no health check type behind a load balancer", resources: group({ healthCheckType: undefined }), message: /expected "ELB"/ },
+            { label: "two subnets of one zone", resources: group({}, ["eu-west-1a", "eu-west-1a"]), message: /spans 1 zone\(s\), expected at least two/ },
+            { label: "one subnet outside the stack", resources: [res("aws:autoscaling/group:Group", "asg", { ...group()[3].inputs, vpcZoneIdentifiers: ["subnet-x"] })], message: /spans 1 zone/ },
+            { label: "no tags (CKV_AWS_153)", resources: group({ tags: [] }), message: /no tags/ },
+        ],
+        holds: [
+            { label: "the gateways' group", resources: group() },
+            { label: "EC2 health checks for a group no load balancer sends traffic", resources: group({ healthCheckType: "EC2", targetGroupArns: [] }) },
+            { label: "two subnets outside the stack", resources: [res("aws:autoscaling/group:Group", "asg", { ...group()[3].inputs, vpcZoneIdentifiers: ["subnet-x", "subnet-y"] })] },
         ],
     },
 };
@@ -392,7 +466,7 @@ test("every policy of the pack has cases, each mandatory-level policy names its 
         expect(p.ruleIds.length).toBeGreaterThan(0);
         expect(p.rows.length).toBeGreaterThan(0);
     }
-    expect([...new Set(CHECKLIST.flatMap((p) => p.rows))].sort((a, b) => a - b)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
+    expect([...new Set(CHECKLIST.flatMap((p) => p.rows))].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
 });
 
 describe.each(CHECKLIST.map((p) => p.name))("%s", (policy) => {

@@ -58,3 +58,11 @@ it("writes only to streams of the node log group, whether or not its ARN carries
     expect(statementWith("logs:PutLogEvents").Resource).toEqual([group, `${group}:log-stream:*`]);
     expect(nodeRolePolicy({ ...arns, logGroupArn: group }).Statement).toEqual(policy.Statement);
 });
+
+it("gives a role that mounts nothing (the gateways') the same document without the file-system statement", () => {
+    const { fileSystemArn: _fs, accessPointArn: _ap, ...withoutFileSystem } = arns;
+    const gateways = nodeRolePolicy({ ...withoutFileSystem, logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:/wso2-apim-ha/dev/gateways", metricsNamespace: "wso2-apim-ha/dev/gateways" });
+    expect(gateways.Statement.flatMap((s) => s.Action).filter((a) => a.startsWith("elasticfilesystem:"))).toEqual([]);
+    expect(gateways.Statement.map((s) => s.Sid)).toEqual(policy.Statement.map((s) => s.Sid).filter((sid) => sid !== "MountSharedArtifactsThroughAccessPoint"));
+    expect(() => nodeRolePolicy({ ...withoutFileSystem, fileSystemArn: arns.fileSystemArn })).toThrow(/together, or neither/);
+});

@@ -23,6 +23,9 @@ export const T = {
     bucketEncryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     policy: "aws:iam/policy:Policy",
     certificate: "aws:acm/certificate:Certificate",
+    autoScalingGroup: "aws:autoscaling/group:Group",
+    launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+    scalingPolicy: "aws:autoscaling/policy:Policy",
 } as const;
 
 export class ProgramModel {
@@ -62,14 +65,15 @@ export class ProgramModel {
 
     /**
      * The node port a request for `host` with `headers` on load balancer port `listenerPort` reaches, and
-     * the instances behind it. Rules are evaluated as the ALB does: lowest priority first, every condition
-     * of a rule must match, host and header values case-insensitively.
+     * what is behind it: instances attached to the target group, and Auto Scaling groups that register
+     * theirs in it (on the group's port). Rules are evaluated as the ALB does: lowest priority first, every
+     * condition of a rule must match, host and header values case-insensitively.
      */
     route(
         host: string,
         listenerPort: number,
         headers: Readonly<Record<string, string>> = {},
-    ): { targetPort: number; instanceIds: string[]; attachmentPorts: number[] } | undefined {
+    ): { targetPort: number; instanceIds: string[]; attachmentPorts: number[]; autoScalingGroups: string[] } | undefined {
         const listener = this.ofType(T.listener).find((l) => l.inputs.port === listenerPort);
         if (!listener) return undefined;
         const header = (name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
@@ -87,25 +91,31 @@ export class ProgramModel {
         const forward = rule.inputs.actions.find((a: any) => a.type === "forward");
         const group = this.byArn(T.targetGroup, forward.targetGroupArn);
         const attachments = this.ofType(T.attachment).filter((a) => a.inputs.targetGroupArn === group.outputs.arn);
+        const autoScalingGroups = this.ofType(T.autoScalingGroup).filter((g) => (g.inputs.targetGroupArns ?? []).includes(group.outputs.arn));
         return {
             targetPort: group.inputs.port,
             instanceIds: attachments.map((a) => a.inputs.targetId).sort(),
             attachmentPorts: [...new Set(attachments.map((a) => a.inputs.port as number))],
+            autoScalingGroups: autoScalingGroups.map((g) => g.name).sort(),
         };
     }
 
-    /** Security group ids by what they are attached to. */
-    groups(): { loadBalancer: string; node: string; database: string; fileSystem: string } {
+    /** Security group ids by what they are attached to; the gateways' only when the stack has a launch template. */
+    groups(): { loadBalancer: string; node: string; database: string; fileSystem: string; gateway?: string } {
         const only = (ids: string[], what: string) => {
             const unique = [...new Set(ids)];
             if (unique.length !== 1) throw new Error(`expected one security group on ${what}, found ${unique.join(", ")}`);
             return unique[0];
         };
+        const templates = this.ofType(T.launchTemplate);
         return {
             loadBalancer: only(this.ofType(T.alb).flatMap((r) => r.inputs.securityGroups), "the load balancer"),
             node: only(this.ofType(T.instance).flatMap((r) => r.inputs.vpcSecurityGroupIds), "the nodes"),
             database: only(this.ofType(T.rds).flatMap((r) => r.inputs.vpcSecurityGroupIds), "the database"),
             fileSystem: only(this.ofType(T.mountTarget).flatMap((r) => r.inputs.securityGroups), "the EFS mount targets"),
+            ...(templates.length > 0
+                ? { gateway: only(templates.flatMap((t) => t.inputs.networkInterfaces.flatMap((n: { securityGroups: string[] }) => n.securityGroups)), "the gateways") }
+                : {}),
         };
     }
 

@@ -51,7 +51,8 @@ describe.each(STACKS)("the %s render", (stack) => {
         expect(resources.map((r: { type: string }) => r.type)).toContain("wso2-apim-ha:apiManagerCluster:ApiManagerCluster");
 
         const outputs = JSON.parse(fs.readFileSync(path.join(outDir, "outputs.json"), "utf8"));
-        expect(Object.keys(outputs).sort()).toEqual([...REQUIRED_OUTPUTS].sort());
+        // prod runs Universal Gateways, and names their group
+        expect(Object.keys(outputs).sort()).toEqual([...REQUIRED_OUTPUTS, ...(stack === "prod" ? ["gatewayAutoScalingGroupName"] : [])].sort());
         expect(outputs.publisherUrl).toBe(`${outputs.portalUrl}/publisher`);
 
         const instances = run().model.instances();
@@ -68,6 +69,25 @@ describe.each(STACKS)("the %s render", (stack) => {
             }
             expect(node.files.map((f) => f.path)).toContain("/etc/wso2am/deployment.toml");
         }
+    });
+
+    it("writes the gateways' launch-template files under gateway/, laid out as a node's, only where the stack has gateways", () => {
+        const { outDir, gateway } = run().result;
+        const dir = path.join(outDir, "gateway");
+        expect([fs.existsSync(dir), gateway !== undefined]).toEqual([stack === "prod", stack === "prod"]);
+        if (!gateway) return;
+        const [template] = run().model.ofType(T.launchTemplate);
+        expect(gateway.launchTemplate).toBe(template.name);
+        // the exact bytes EC2 receives: the template's userData base64-decoded, still gzip
+        const userData = fs.readFileSync(path.join(dir, "user-data"));
+        expect(userData.equals(Buffer.from(template.inputs.userData, "base64"))).toBe(true);
+        expect(zlib.gunzipSync(userData).toString("utf8")).toBe(fs.readFileSync(path.join(dir, "cloud-config.yaml"), "utf8"));
+        expect(gateway.cloudConfig.startsWith("#cloud-config\n")).toBe(true);
+        // every file the cloud-config writes, decoded, then the boot script the loader fetches from the stack's bucket
+        expect(gateway.files.map((f) => f.path)).toEqual([...writtenFiles(gateway.cloudConfig).map((f) => f.path), "/usr/local/sbin/wso2am-bootstrap"]);
+        for (const file of gateway.files) expect(fs.readFileSync(path.join(dir, "files", file.path.slice(1))).equals(file.content)).toBe(true);
+        const [object] = run().model.ofType(T.bucketObject);
+        expect(fs.readFileSync(path.join(dir, "files/usr/local/sbin/wso2am-bootstrap"), "utf8")).toBe(object.inputs.content);
     });
 
     it("writes, for each node, the boot script its loader fetches: the stack's object at the key and SHA-256 its user data names, as installed", () => {
@@ -131,10 +151,12 @@ describe.each(STACKS)("the %s render", (stack) => {
         expect(protectedNames).toEqual(stack === "prod" ? ["wso2-db-instance", "wso2-efs-fs"] : []);
     });
 
-    it("puts no generated secret into any node's user data or files, or into the outputs", () => {
+    it("puts no generated secret into any node's or the gateways' user data or files, or into the outputs", () => {
         const { outDir } = run().result;
-        const leaks = filesUnder(outDir)
-            .filter((f) => f !== "resources.json")
+        const written = filesUnder(outDir).filter((f) => f !== "resources.json");
+        // the gateways' folder is among the files checked (prod has gateways)
+        expect(written.some((f) => f.startsWith(`gateway${path.sep}`))).toBe(stack === "prod");
+        const leaks = written
             .filter((f) => {
                 const bytes = fs.readFileSync(path.join(outDir, f));
                 const text = f.endsWith("user-data") ? zlib.gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
@@ -175,6 +197,8 @@ describe.each(STACKS)("the %s render", (stack) => {
             ...named(T.logGroup, "kmsKeyId"),
             ...named(T.snsTopic, "kmsMasterKeyId"),
             ...model.instances().map((i) => ({ name: i.name, key: i.inputs.rootBlockDevice.kmsKeyId })),
+            // the gateways' volumes (prod), through their launch template
+            ...model.ofType(T.launchTemplate).flatMap((t) => t.inputs.blockDeviceMappings.map((b: any) => ({ name: t.name, key: b.ebs.kmsKeyId }))),
             // S3 under a KMS key (the boot artifacts; the access-log bucket takes none: SSE-S3 only)
             ...model.ofType(T.bucketEncryption)
                 .filter((r) => r.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm === "aws:kms")
@@ -202,7 +226,7 @@ describe.each(STACKS)("the %s render", (stack) => {
         expect(patterns.every((p) => p.includes(`/${stack}`) || p.includes(`-${stack}-`))).toBe(true);
     });
 
-    it("grants IAM permissions without wildcard actions or resources (but PutMetricData's, confined to a namespace)", () => {
+    it("grants IAM permissions without wildcard actions or resources (but PutMetricData's, confined to the nodes' or gateways' namespace)", () => {
         const { model } = run();
         const policies = [...model.ofType(T.rolePolicy), ...model.ofType(T.policy)];
         expect(policies.length).toBeGreaterThan(0);
@@ -214,7 +238,7 @@ describe.each(STACKS)("the %s render", (stack) => {
                     expect(actions.filter((a: string) => a === "*" || a.endsWith(":*"))).toEqual([]);
                     // PutMetricData has no resource type: "*" is the only resource IAM accepts for it.
                     if (actions.length === 1 && actions[0] === "cloudwatch:PutMetricData") {
-                        expect(statement.Condition.StringEquals["cloudwatch:namespace"]).toMatch(/^wso2-apim-ha\/(dev|prod)\/nodes$/);
+                        expect(statement.Condition.StringEquals["cloudwatch:namespace"]).toMatch(/^wso2-apim-ha\/(dev|prod)\/(nodes|gateways)$/);
                     } else {
                         expect(resources).not.toContain("*");
                     }
@@ -244,7 +268,7 @@ describe.each(STACKS)("the %s render", (stack) => {
         expect(attachments.map((a) => a.inputs.policyArn)).toEqual(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
     });
 
-    it("alarms on every node, the load balancer, the database and the file system into the stack's encrypted topic, with a dashboard and saved queries", () => {
+    it("alarms on every node, the gateways' group (prod), the load balancer, the database and the file system into the stack's encrypted topic, with a dashboard and saved queries", () => {
         const { model, result } = run();
         const [topic] = model.ofType("aws:sns/topic:Topic");
         expect(topic.inputs.kmsMasterKeyId).toBe(model.ofType(T.kmsKey)[0].outputs.arn);
@@ -260,7 +284,9 @@ describe.each(STACKS)("the %s render", (stack) => {
             ...model.ofType(T.targetGroup).map((g) => g.outputs.arnSuffix),
             model.ofType(T.rds)[0].inputs.identifier,
             model.ofType(T.efs)[0].id,
+            ...model.ofType(T.autoScalingGroup).map((g) => g.outputs.name),
         ];
+        expect(model.ofType(T.autoScalingGroup)).toHaveLength(stack === "prod" ? 1 : 0);
         for (const resource of watched) expect([resource, dimensionValues.includes(resource)]).toEqual([resource, true]);
         expect(new Set(dimensionValues)).toEqual(new Set(watched));
         for (const alarm of alarms) expect(alarm.inputs.okActions).toEqual([topic.outputs.arn]);
@@ -322,7 +348,7 @@ describe("prod compared with dev", () => {
         expect(policy.Statement.some((s: any) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === "false")).toBe(true);
     });
 
-    it("keeps the nodes' AWS API calls inside the VPC in prod only: endpoints in the nodes' subnets, reachable from the nodes alone", () => {
+    it("keeps the nodes' and gateways' AWS API calls inside the VPC in prod only: endpoints in the nodes' subnets, reachable from nodes and gateways alone", () => {
         expect(pick("dev").ofType(T.vpcEndpoint)).toEqual([]);
         const prod = pick("prod");
         const endpoints = prod.ofType(T.vpcEndpoint);
@@ -335,8 +361,10 @@ describe("prod compared with dev", () => {
             expect([...e.inputs.subnetIds].sort()).toEqual(nodeSubnets);
         }
         const [group] = [...new Set(interfaces.flatMap((e) => e.inputs.securityGroupIds as string[]))];
-        const { node, loadBalancer, database } = prod.groups();
+        const { node, loadBalancer, database, gateway } = prod.groups();
         expect(prod.allows({ group: node }, group, 443)).toBe(true);
+        expect(prod.allows({ group: gateway! }, group, 443)).toBe(true);
+        expect(prod.allows({ group: gateway! }, group, 80)).toBe(false);
         for (const other of [loadBalancer, database]) expect(prod.allows({ group: other }, group, 443)).toBe(false);
         expect(prod.allows({ cidr: "0.0.0.0/0" }, group, 443)).toBe(false);
         expect(prod.allows({ group: node }, group, 80)).toBe(false);
@@ -345,9 +373,9 @@ describe("prod compared with dev", () => {
         expect(services(gateways)).toEqual(["s3"]);
         const nodeRouteTables = prod.ofType(T.routeTableAssociation).filter((a) => nodeSubnets.includes(a.inputs.subnetId)).map((a) => a.inputs.routeTableId);
         expect([...gateways[0].inputs.routeTableIds].sort()).toEqual(nodeRouteTables.sort());
-        // Nodes boot only once the endpoints exist, so the boot's first AWS call already resolves to them.
-        for (const instance of prod.instances()) {
-            const waitsFor = prod.dependencyClosure(instance.name);
+        // Nodes and gateways boot only once the endpoints exist, so the boot's first AWS call already resolves to them.
+        for (const booting of [...prod.instances(), ...prod.ofType(T.autoScalingGroup)]) {
+            const waitsFor = prod.dependencyClosure(booting.name);
             expect(endpoints.filter((e) => !waitsFor.has(e.name))).toEqual([]);
         }
     });
@@ -418,6 +446,23 @@ describe("the security policy pack (policy/) over the renders", () => {
         const node = model("prod").instances()[0].name;
         const behindLbGroup = (r: RecordedResource) => ({ ...r, propertyDependencies: { ...r.propertyDependencies, vpcSecurityGroupIds: [lbGroup] } });
         expect(policiesFiring(replaced(node, behindLbGroup))).toEqual(["sg-internet-ingress-load-balancers-only"]);
+    });
+
+    it("judges the gateways' launch template and Auto Scaling group as the checklist says", () => {
+        const [template] = model("prod").ofType(T.launchTemplate);
+        const [group] = model("prod").ofType(T.autoScalingGroup);
+        // the fleet's own resources and the subnets it spans: a fifth of the render, so each judgement is quick
+        const fleet = prod().filter((r) => r.type === T.subnet || r.name === group.parent || (r.parent ?? "").startsWith(group.parent!));
+        expect(evaluatePolicies(fleet, "prod")).toEqual([]);
+        const firing = (name: string, change: (r: RecordedResource) => RecordedResource) => policiesFiring(fleet.map((r) => (r.name === name ? change(r) : r)));
+        const inputs = (r: RecordedResource, change: Record<string, unknown>) => ({ ...r, inputs: { ...r.inputs, ...change }, outputs: { ...r.outputs, ...change } });
+        expect(firing(template.name, (r) => inputs(r, { metadataOptions: { ...r.inputs.metadataOptions, httpPutResponseHopLimit: 2 } }))).toEqual(["ec2-imdsv2-required"]);
+        expect(firing(template.name, (r) => inputs(r, { networkInterfaces: [{ ...r.inputs.networkInterfaces[0], associatePublicIpAddress: "true" }] }))).toEqual(["ec2-no-public-ip"]);
+        expect(firing(group.name, (r) => inputs(r, { healthCheckType: "EC2" }))).toEqual(["asg-launch-template-elb-health-zones"]);
+        const oneZone = (r: RecordedResource) => ({ ...inputs(r, { vpcZoneIdentifiers: r.inputs.vpcZoneIdentifiers.slice(0, 1) }), propertyDependencies: { ...r.propertyDependencies, vpcZoneIdentifiers: r.propertyDependencies.vpcZoneIdentifiers.slice(0, 1) } });
+        expect(firing(group.name, oneZone)).toEqual(["asg-launch-template-elb-health-zones"]);
+        // the gateways' role without the SSM policy: the template's profile is followed to it
+        expect(policiesFiring(fleet.filter((r) => r.type !== "aws:iam/rolePolicyAttachment:RolePolicyAttachment"))).toEqual(["ec2-managed-by-ssm"]);
     });
 });
 

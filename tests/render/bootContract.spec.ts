@@ -34,6 +34,8 @@ function scriptList(name: string): string[] {
 /** The script's env-file keys: every role's (KEYS), the node's own (NODE_KEYS). */
 const scriptEnvKeys = (): string[] => scriptList("KEYS");
 const scriptNodeKeys = (): string[] => scriptList("NODE_KEYS");
+const scriptGatewayKeys = (): string[] => scriptList("GATEWAY_KEYS");
+const scriptOptionalKeys = (): string[] => scriptList("OPTIONAL_KEYS");
 /** declare -A NAME=([key]=value …): the keys an env file may leave out, with their values then; each role's steps. */
 function scriptTable(name: string): Record<string, string> {
     const m = new RegExp(`^declare -A ${name}=\\(((?:\\[\\w+\\]=(?:"[^"]*"|\\S+)\\s*)+)\\)$`, "m").exec(script);
@@ -70,7 +72,7 @@ describe("contract between the renderer and the boot script", () => {
 
     it("renders exactly the keys every role needs for a gateway, with its role and start script, and none of the node's own", () => {
         const env = Object.fromEntries(gatewayEnvironment(config, plan, sampleGatewayFacts));
-        expect(Object.keys(env).sort()).toEqual([...scriptEnvKeys(), "ROLE"].sort());
+        expect(Object.keys(env).sort()).toEqual([...scriptEnvKeys(), ...scriptGatewayKeys(), "ROLE"].sort());
         expect(Object.keys(env).filter((k) => scriptNodeKeys().includes(k))).toEqual([]);
         expect(env.ROLE).toBe("gateway");
         expect(steps.gateway.split(" ")).toEqual(["secrets", "packages", "distribution", "keystore", "vault", "start"]);
@@ -138,5 +140,32 @@ describe("contract between the renderer and the boot script", () => {
         for (const line of unit.split("\n").filter((l) => /^(EnvironmentFile|ExecStartPre|ExecStopPost|User|Group|WorkingDirectory)=/.test(l))) {
             expect(gatewayUnit.split("\n")).toContain(line);
         }
+    });
+});
+
+describe("the cluster certificate's digest, with gateways", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIBcontrolplane\n-----END CERTIFICATE-----\n";
+    const digest = (text: string) => require("crypto").createHash("sha256").update(text).digest("hex");
+
+    it("is in every machine's env file with gateways on, as the boot script hashes the secret's value (trailing newline dropped)", () => {
+        expect(scriptOptionalKeys()).toEqual(["KEYSTORE_CERT_SHA256"]);
+        const gateway = Object.fromEntries(gatewayEnvironment(config, plan, { ...sampleGatewayFacts, keystoreCertificatePem: pem }));
+        const node = Object.fromEntries(nodeEnvironment(config, plan, plan.nodes[0], { ...sampleFacts, keystoreCertificatePem: pem }));
+        for (const env of [gateway, node]) expect(env.KEYSTORE_CERT_SHA256).toBe(digest(pem.replace(/\n+$/, "")));
+        // the boot script compares it with the certificate it wrote from the secret
+        expect(script).toContain('$(sha "$TMP/cert.pem") == "$KEYSTORE_CERT_SHA256"');
+    });
+
+    it("is left out without gateways, so a pair-only stack's user data does not change", () => {
+        const pairOnly = sampleConfig({ analyticsEnabled: true, analyticsConfigEndpoint: "https://a.example.com/x", analyticsAuthToken: "t" });
+        const node = Object.fromEntries(nodeEnvironment(pairOnly, planCluster(pairOnly), planCluster(pairOnly).nodes[0], { ...sampleFacts, keystoreCertificatePem: pem }));
+        expect(node.KEYSTORE_CERT_SHA256).toBeUndefined();
+    });
+
+    it("makes a gateway wait for the pair's own readiness on the control plane's name before it starts", () => {
+        const env = Object.fromEntries(gatewayEnvironment(config, plan, sampleGatewayFacts));
+        expect(env.CONTROL_PLANE_URL).toBe(`https://${plan.gateways!.controlPlaneHostName}:9443/api/am/gateway/v2/server-startup-healthcheck`);
+        expect(Number(env.CONTROL_PLANE_WAIT_SECONDS)).toBeGreaterThanOrEqual(1800);
+        expect(script).toContain("[[ $ROLE != gateway ]] || wait_for_control_plane");
     });
 });

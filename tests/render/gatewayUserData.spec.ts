@@ -130,6 +130,8 @@ describe("gateway user data", () => {
             KEYSTORE_FILE: plan.keystore.file,
             KEYSTORE_ALIAS: plan.keystore.alias,
             TRUSTSTORE_FILE: plan.keystore.truststoreFile,
+            CONTROL_PLANE_URL: "https://control-plane.apim.internal:9443/api/am/gateway/v2/server-startup-healthcheck",
+            CONTROL_PLANE_WAIT_SECONDS: "2400",
             HEALTH_CHECK_URL: "https://127.0.0.1:9443/api/am/gateway/v2/server-startup-healthcheck",
             READY_TIMEOUT_SECONDS: "900",
         });

@@ -2,6 +2,8 @@ import { monthlyCost, DEFAULT_PRICES, CostEstimate } from "../../lib/review/mont
 import { costDeltaMarkdown, costMarkdown } from "../../lib/review/costReport";
 import type { RenderedResource } from "../../lib/review/renderedResource";
 import { readStackFile } from "../../lib/config/stackFile";
+import { parseStackConfig } from "../../lib/config/stackConfig";
+import { gatewayGroupArgs, gatewayLaunchTemplateArgs, gatewayScalingPolicyArgs } from "../../lib/aws/gatewayFleet";
 
 const EU = DEFAULT_PRICES.regions["eu-west-1"];
 const HOURS = 730;
@@ -131,6 +133,76 @@ describe("monthly cost", () => {
     });
 });
 
+describe("Universal Gateways in the monthly cost", () => {
+    /** The fleet as components/gatewayFleet.ts declares it, from the same settings functions. */
+    const fleet = (instanceType = "c6i.large", minSize = 2, maxSize = 6): RenderedResource[] => {
+        const template = {
+            ...r("aws:ec2/launchTemplate:LaunchTemplate", "wso2-gateways-template", gatewayLaunchTemplateArgs<string>({
+                imageId: "ami-1", instanceType, instanceProfileName: "p", securityGroupId: "sg-1", kmsKeyArn: "k", userDataBase64: "H4sI", tags: {},
+            })),
+            id: "lt-1",
+            parent: "wso2-gateways",
+        };
+        const group = {
+            ...r("aws:autoscaling/group:Group", "wso2-gateways-group", gatewayGroupArgs<string>({
+                subnetIds: ["subnet-a", "subnet-b"], minSize, maxSize, targetGroupArns: ["tg"], launchTemplateId: "lt-1", launchTemplateVersion: "1", tags: {},
+            })),
+            parent: "wso2-gateways",
+        };
+        return [
+            { ...r("wso2-apim-ha:gatewayFleet:GatewayFleet", "wso2-gateways"), parent: "wso2" },
+            template,
+            group,
+            r("aws:autoscaling/policy:Policy", "wso2-gateways-cpu-target", gatewayScalingPolicyArgs("wso2-gateways-group", 60)),
+        ];
+    };
+
+    it("prices the instances, their gp3 root volumes and detailed monitoring from the group's minimum to its maximum; the total counts the minimum and states the maximum", () => {
+        const estimate = monthlyCost([node(1), node(2), ...fleet()], "eu-west-1");
+        expect(line(estimate, "EC2 c6i.large, Universal Gateways")).toMatchObject({
+            quantity: 2 * HOURS, maxQuantity: 6 * HOURS, unitPriceUsd: 0.096,
+            monthlyUsd: expect.closeTo(2 * HOURS * 0.096, 6), maxMonthlyUsd: expect.closeTo(6 * HOURS * 0.096, 6),
+            note: "2–6 instances (the group's minimum to maximum)",
+        });
+        // the template's 20 GB gp3 root volume
+        expect(line(estimate, "EBS gp3 root volumes, Universal Gateways")).toMatchObject({ quantity: 40, maxQuantity: 120, monthlyUsd: expect.closeTo(40 * 0.088, 6) });
+        expect(line(estimate, "EC2 detailed monitoring, Universal Gateways")).toMatchObject({ quantity: 14, maxQuantity: 42, monthlyUsd: expect.closeTo(14 * 0.3, 6) });
+        // the nodes' lines stay their own
+        expect(line(estimate, "EC2 t3.large").quantity).toBe(2 * HOURS);
+        const nodes = monthlyCost([node(1), node(2)], "eu-west-1");
+        const atMinimum = 2 * HOURS * 0.096 + 40 * 0.088 + 14 * 0.3 + 2 * 0.1;
+        expect(estimate.totalUsd).toBeCloseTo(nodes.totalUsd + atMinimum, 6);
+        expect(estimate.maxTotalUsd).toBeCloseTo(estimate.totalUsd + 4 * HOURS * 0.096 + 80 * 0.088 + 28 * 0.3, 6);
+        expect(nodes.maxTotalUsd).toBeUndefined();
+
+        const md = costMarkdown("prod", estimate);
+        expect(md).toContain(`| EC2 c6i.large, Universal Gateways | 1,460–4,380 h | $0.096 | $140.16–$420.48 |`);
+        expect(md).toContain(`About **$${estimate.totalUsd.toFixed(2)} a month (up to $${estimate.maxTotalUsd!.toFixed(2)} with the Auto Scaling groups at their maximum)**`);
+        expect(md).toContain(`| **total** | | | **$${estimate.totalUsd.toFixed(2)}** (up to $${estimate.maxTotalUsd!.toFixed(2)}) |`);
+        // a group that cannot grow is no range
+        const fixed = monthlyCost(fleet("c6i.large", 3, 3), "eu-west-1");
+        expect(line(fixed, "EC2 c6i.large, Universal Gateways")).toMatchObject({ quantity: 3 * HOURS, note: "3 instances (the group's minimum and maximum)" });
+        expect(line(fixed, "EC2 c6i.large, Universal Gateways").maxQuantity).toBeUndefined();
+        expect(fixed.maxTotalUsd).toBeUndefined();
+    });
+
+    it("prices the group metrics at nothing, as AWS does, and the target-tracking policy's two alarms", () => {
+        const estimate = monthlyCost(fleet(), "eu-west-1");
+        expect(line(estimate, "Auto Scaling group metrics, Universal Gateways")).toMatchObject({ quantity: 4, monthlyUsd: 0, note: expect.stringContaining("no additional charge") });
+        expect(line(estimate, "CloudWatch alarms of target-tracking scaling")).toMatchObject({ quantity: 2, monthlyUsd: expect.closeTo(0.2, 6) });
+    });
+
+    it("says which gateway instance type has no price, and shows a new maximum as a change", () => {
+        const estimate = monthlyCost(fleet("x9z.huge"), "eu-west-1");
+        expect(line(estimate, "EC2 x9z.huge, Universal Gateways")).toMatchObject({ monthlyUsd: undefined, note: expect.stringContaining("no price for instance type x9z.huge") });
+        expect(estimate.unpriced).toEqual(["EC2 x9z.huge, Universal Gateways"]);
+
+        const text = costDeltaMarkdown(monthlyCost(fleet(), "eu-west-1"), monthlyCost(fleet("c6i.large", 2, 8), "eu-west-1"));
+        expect(text).toMatch(/^\*\*\$[\d,.]+ → \$[\d,.]+ a month\*\* \(±\$0\.00\) \(up to \$[\d,.]+ with the Auto Scaling groups at their maximum\)/);
+        expect(text).toContain("| EC2 c6i.large, Universal Gateways | $140.16–$420.48 | $140.16–$560.64 | (at most +$140.16) |");
+    });
+});
+
 describe("the price table", () => {
     it("records its date and sources, and prices the same things in every region", () => {
         expect(DEFAULT_PRICES.recorded).toMatch(/^\d{4}-\d{2}-\d{2}$/);
@@ -144,6 +216,10 @@ describe("the price table", () => {
         expect(prices).toBeDefined();
         expect(prices.ec2InstanceHour[String(file.projectConfig.instanceType)]).toBeGreaterThan(0);
         expect(prices.rdsMysqlSingleAzHour[String(file.projectConfig.dbInstanceClass)]).toBeGreaterThan(0);
+        // the gateways' type too, where the stack has them (its default when the file names none)
+        const { gateways } = parseStackConfig(file.projectConfig);
+        if (gateways.enabled) expect(prices.ec2InstanceHour[gateways.instanceType]).toBeGreaterThan(0);
+        expect(gateways.enabled).toBe(stack === "prod");
     });
 });
 

@@ -1,8 +1,12 @@
 import { diffRenders } from "../../lib/review/renderDiff";
 import { reviewMarkdown } from "../../lib/review/reviewMarkdown";
 import { monthlyCost } from "../../lib/review/monthlyCost";
-import { cloudConfigOutline, RenderSnapshot } from "../../lib/review/renderSnapshot";
+import * as fs from "fs";
+import * as path from "path";
+import { cloudConfigOutline, readRenderFolder, RenderSnapshot, CLOUD_CONFIG_OUTLINE } from "../../lib/review/renderSnapshot";
 import type { RenderedResource } from "../../lib/review/renderedResource";
+import { gatewayGroupArgs, gatewayLaunchTemplateArgs } from "../../lib/aws/gatewayFleet";
+import { scratchDir } from "../support/scratchDir";
 
 /** Small in-memory renders: what a reviewer needs to see when one thing changes. */
 
@@ -188,9 +192,98 @@ describe("a new boot script in the render diff", () => {
         const object = diff.changed.find((c) => c.name === "wso2-boot-script")!;
         expect(object.changes.find((c) => c.path === "content")).toEqual({
             path: "content",
-            before: `(${script.length} characters; see the node files)`,
-            after: `(${script.length} characters; see the node files)`,
+            before: `(${script.length} characters; see the node and gateway files)`,
+            after: `(${script.length} characters; see the node and gateway files)`,
         });
         expect(object.changes.map((c) => c.path)).toContain("key");
+    });
+});
+
+describe("the gateways in the render diff", () => {
+    const fleetComponent = resource("wso2-apim-ha:gatewayFleet:GatewayFleet", "wso2-gateways", {}, "wso2");
+    const template = (inputs: Record<string, unknown> = {}) => ({
+        ...resource("aws:ec2/launchTemplate:LaunchTemplate", "wso2-gateways-template", {
+            ...gatewayLaunchTemplateArgs<string>({
+                imageId: "ami-1", instanceType: "c6i.large", instanceProfileName: "p", securityGroupId: "sg-1", kmsKeyArn: "k", userDataBase64: "H4sIAAAA-base", tags: {},
+            }),
+            ...inputs,
+        }, "wso2-gateways"),
+        id: "lt-1",
+    });
+    const group = (inputs: Record<string, unknown> = {}) =>
+        resource("aws:autoscaling/group:Group", "wso2-gateways-group", {
+            ...gatewayGroupArgs<string>({ subnetIds: ["subnet-1", "subnet-2"], minSize: 2, maxSize: 6, targetGroupArns: ["tg"], launchTemplateId: "lt-1", launchTemplateVersion: "1", tags: {} }),
+            ...inputs,
+        }, "wso2-gateways");
+    const gatewayFiles = (heap = 2048) => new Map([["/etc/wso2am/gateway.env", `NODE_NAME="gateway"\nJVM_HEAP_MB="${heap}"\n`], [CLOUD_CONFIG_OUTLINE, "#cloud-config\n"]]);
+    const withFleet = (templateInputs: Record<string, unknown> = {}, groupInputs: Record<string, unknown> = {}, heap = 2048): RenderSnapshot => ({
+        ...base,
+        resources: [...base.resources, fleetComponent, template(templateInputs), group(groupInputs)],
+        gateway: gatewayFiles(heap),
+    });
+
+    it("rolls the gateways (instance refresh) for new user data, naming and diffing the changed gateway files", () => {
+        const diff = diffRenders(withFleet(), withFleet({ userData: "H4sIAAAA-new" }, {}, 4096));
+        expect(diff.nodes).toEqual([]);
+        expect(diff.groups).toEqual([
+            {
+                label: "Universal Gateways",
+                noun: "gateways",
+                group: "wso2-gateways-group",
+                template: "wso2-gateways-template",
+                action: "roll",
+                reasons: ["the user data changed: /etc/wso2am/gateway.env"],
+                files: [{ path: "/etc/wso2am/gateway.env", status: "changed", patch: expect.stringContaining('-JVM_HEAP_MB="2048"\n+JVM_HEAP_MB="4096"\n') }],
+            },
+        ]);
+        const text = reviewMarkdown({ stack: "prod", baseLabel: "main", diff, headCost: monthlyCost(withFleet().resources, "eu-west-1") });
+        expect(text).toContain("**0 to add, 1 to change, 0 to remove** (5 unchanged); 0 nodes replaced; gateways roll (instance refresh).");
+        expect(text).toContain("### Gateways\n\n- **Universal Gateways** (`wso2-gateways-group`, template `wso2-gateways-template`): gateways roll (instance refresh): the user data changed: /etc/wso2am/gateway.env.");
+        expect(text).toContain("### Gateway files\n\n<details><summary>Universal Gateways: 1 file changed</summary>\n\n```diff\n--- /etc/wso2am/gateway.env");
+        // the template's user data shows by its size, as the nodes' does
+        expect(text).toMatch(/\| `userData` \| `\(\d+ characters; see the node and gateway files\)` \|/);
+    });
+
+    it("rolls them for a new instance type or image, and changes the group in place for a new size", () => {
+        const [typeChange] = diffRenders(withFleet(), withFleet({ instanceType: "c6i.xlarge", imageId: "ami-2" })).groups;
+        expect(typeChange).toMatchObject({ action: "roll", reasons: ["the image changed", "the instance type changed"], files: [] });
+        const [resize] = diffRenders(withFleet(), withFleet({}, { maxSize: 8 })).groups;
+        expect(resize).toMatchObject({ action: "update", reasons: ["the group's maxSize changed (in place)"] });
+        expect(diffRenders(withFleet(), withFleet()).groups).toEqual([]);
+    });
+
+    it("says so when a new template reaches only new instances (no instance refresh)", () => {
+        const [change] = diffRenders(withFleet({}, { instanceRefresh: undefined }), withFleet({ userData: "H4sIAAAA-new" }, { instanceRefresh: undefined }, 4096)).groups;
+        expect(change).toMatchObject({ action: "update", reasons: ["the user data changed: /etc/wso2am/gateway.env", "running instances keep the old template until replaced (the group has no instance refresh)"] });
+    });
+
+    it("shows gateways added to a stack as created, with their files listed, and removed again as deleted", () => {
+        const diff = diffRenders(base, withFleet());
+        expect(diff.added.map((r) => r.name)).toEqual(["wso2-gateways", "wso2-gateways-template", "wso2-gateways-group"]);
+        expect(diff.groups).toEqual([
+            expect.objectContaining({
+                action: "create",
+                reasons: ["c6i.large × 2–6 in 2 subnets"],
+                files: [{ path: "/etc/wso2am/gateway.env", status: "added" }, { path: CLOUD_CONFIG_OUTLINE, status: "added" }],
+            }),
+        ]);
+        const text = reviewMarkdown({ stack: "prod", baseLabel: "main", diff, headCost: monthlyCost(withFleet().resources, "eu-west-1") });
+        expect(text).toContain("- **Universal Gateways** (`wso2-gateways-group`, template `wso2-gateways-template`): gateways created: c6i.large × 2–6 in 2 subnets.");
+        expect(text).toContain("| + | `aws:autoscaling/group:Group` | `wso2-gateways-group` |");
+        expect(text).toContain("<summary>Universal Gateways: 2 files new</summary>");
+        expect(diffRenders(withFleet(), base).groups).toEqual([expect.objectContaining({ action: "delete", files: [expect.objectContaining({ status: "removed" }), expect.anything()] })]);
+    });
+
+    it("reads the gateways' folder of a render, laid out as a node's, and none where the render has none", () => {
+        const dir = scratchDir("render-gateway");
+        fs.writeFileSync(path.join(dir, "resources.json"), "[]");
+        fs.mkdirSync(path.join(dir, "gateway", "files", "etc", "wso2am"), { recursive: true });
+        fs.writeFileSync(path.join(dir, "gateway", "files", "etc", "wso2am", "gateway.env"), 'NODE_NAME="gateway"\n');
+        fs.writeFileSync(path.join(dir, "gateway", "cloud-config.yaml"), "#cloud-config\nwrite_files:\n  - path: /etc/wso2am/gateway.env\n    content: |\n      NODE_NAME=gateway\n");
+        const snapshot = readRenderFolder(dir);
+        expect([...snapshot.gateway!.keys()]).toEqual(["/etc/wso2am/gateway.env", CLOUD_CONFIG_OUTLINE]);
+        expect(snapshot.gateway!.get(CLOUD_CONFIG_OUTLINE)).toContain("content: (compared as /etc/wso2am/gateway.env)");
+        fs.rmSync(path.join(dir, "gateway"), { recursive: true });
+        expect(readRenderFolder(dir).gateway).toBeUndefined();
     });
 });

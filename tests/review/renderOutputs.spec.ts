@@ -8,15 +8,22 @@ import { declaredIds } from "../../lib/review/mermaidFlowchart";
 import { monthlyCost } from "../../lib/review/monthlyCost";
 import { tempRenderDir } from "../program/programModel";
 import { renderOnce } from "../support/sharedRender";
+import { withGatewayFleet } from "./support/gatewayFleet";
+import { renderedGateway } from "../../scripts/render";
+import { planCluster } from "../../lib/plan/clusterPlan";
+import { sampleConfig } from "../support/sampleConfig";
+import { sha256Hex } from "../../lib/node/bootScript";
 
 /** What every render writes for review: the architecture picture and the monthly cost. */
 
 const ROOT = path.join(__dirname, "..", "..");
 let dev: RenderResult;
+let prod: RenderResult;
 
 beforeAll(async () => {
     jest.spyOn(console, "warn").mockImplementation(() => undefined);
     dev = (await renderOnce("dev")).result;
+    prod = (await renderOnce("prod")).result;
 });
 
 afterAll(() => jest.restoreAllMocks());
@@ -34,8 +41,11 @@ describe("architecture.md", () => {
         const block = /```mermaid\n([\s\S]*?)```/.exec(file)?.[1];
         expect(block).toBe(dev.architecture);
         // The parser is not lenient: a broken label is refused.
-        const [devResult, broken] = mermaidParse([dev.architecture, dev.architecture.replace('|"3306"|', '|"3306|')]);
+        // one parser run for every picture: it takes most of a second to start
+        const [devResult, broken, prodResult] = mermaidParse([dev.architecture, dev.architecture.replace('|"3306"|', '|"3306|'), prod.architecture]);
         expect(devResult).toEqual({ ok: true });
+        // prod's picture has the Universal Gateways' group
+        expect(prodResult).toEqual({ ok: true });
         expect(broken).toEqual({ ok: false, error: expect.stringContaining("Parse error") });
     });
 
@@ -104,6 +114,80 @@ describe("architecture.md", () => {
     });
 });
 
+describe("the Universal Gateways in the picture (a fleet laid over the dev render)", () => {
+    let picture: string;
+    beforeAll(() => {
+        // tests/review/support/gatewayFleet.ts: the fleet as components/gatewayFleet.ts declares it
+        picture = architectureDiagram(withGatewayFleet(dev.resources));
+    });
+
+    it("draws the Auto Scaling group in the private subnets with its instance type and size range", () => {
+        expect(picture).toMatch(/subgraph private_tier\["private subnets"\]\n(?:\s+subgraph [^\n]*\n(?:\s+r_[^\n]*\n)*\s+end\n)*\s+r_wso2_gateways_group\["Universal Gateways<br\/>c6i\.large × 2–6"\]/);
+        expect(architectureDiagram(withGatewayFleet(dev.resources, { minSize: 3, maxSize: 3, instanceType: "c6i.xlarge" }))).toContain('r_wso2_gateways_group["Universal Gateways<br/>c6i.xlarge × 3"]');
+    });
+
+    it("routes the gateway and WebSocket target groups to the group on their ports, and the portal group only to the nodes", () => {
+        expect(picture).toContain('r_wso2_lb_gateway -->|"8243"| r_wso2_gateways_group');
+        expect(picture).toContain('r_wso2_lb_websocket -->|"8099"| r_wso2_gateways_group');
+        expect(picture).not.toContain("r_wso2_lb_portal -->|\"9443\"| r_wso2_gateways_group");
+    });
+
+    it("draws the gateways' security-group arrows and what their role may read, from the recorded rules and policy", () => {
+        // the load balancer's routed ports are not repeated; its health check on 9443 is
+        expect(picture).toContain('r_wso2_lb_alb -.->|"9443"| r_wso2_gateways_group');
+        expect(picture).not.toMatch(/r_wso2_lb_alb -\.->\|"[^"]*8243[^"]*"\| r_wso2_gateways_group/);
+        for (const node of [1, 2]) expect(picture).toContain(`r_wso2_gateways_group -.->|"9443, 8672"| r_wso2_apim_${node}_instance`);
+        expect(picture).toContain('r_wso2_gateways_group -.->|"443"| cidr_0_0_0_0_0');
+        expect(picture).toContain('r_wso2_gateways_group -.->|"reads (IAM)"| r_wso2_secrets_secret');
+        expect(picture).toContain('r_wso2_gateways_group -.->|"reads (IAM)"| r_wso2_boot_bucket');
+        // without the rule admitting the gateways, no arrow to the nodes
+        const withoutRule = withGatewayFleet(dev.resources).filter((r) => !(r.inputs.fromPort === 8672 && r.inputs.referencedSecurityGroupId === "sg-gateway000000000"));
+        expect(architectureDiagram(withoutRule)).toContain('r_wso2_gateways_group -.->|"9443"| r_wso2_apim_1_instance');
+    });
+
+    it("draws prod's own fleet: its type and size range from the stack file, behind the gateway host's target groups only", () => {
+        const p = prod.architecture;
+        expect(p).toContain('r_wso2_gateways_group["Universal Gateways<br/>c6i.large × 2–6"]');
+        expect(p).toContain('r_wso2_lb_gateway -->|"8243"| r_wso2_gateways_group');
+        expect(p).toContain('r_wso2_lb_websocket -->|"8099"| r_wso2_gateways_group');
+        expect(p).not.toMatch(/r_wso2_lb_(gateway|websocket) -->\|"\d+"\| r_wso2_apim_/);
+        expect(p).toMatch(/r_wso2_gateways_group -\.->\|"9443[^"]*"\| r_wso2_apim_1_instance/);
+        expect(p).toContain('r_wso2_gateways_group -.->|"reads (IAM)"| r_wso2_secrets_secret');
+    });
+
+    it("leaves the picture of a stack without gateways as it was", () => {
+        expect(architectureDiagram(dev.resources)).toBe(dev.architecture);
+        expect(dev.architecture).not.toContain("Universal Gateways");
+    });
+});
+
+describe("the gateways' files in a render", () => {
+    const withGateways = planCluster(sampleConfig({ gatewaysEnabled: true, gatewayDistributionSha256: "c".repeat(64) }));
+
+    it("decode the fleet's launch template as the nodes' instances are decoded, with the boot script the loader fetches", () => {
+        const resources = withGatewayFleet(dev.resources);
+        const gateway = renderedGateway(resources, withGateways)!;
+        const template = resources.find((r) => r.name === "wso2-gateways-template")!;
+        expect(gateway.launchTemplate).toBe("wso2-gateways-template");
+        expect(gateway.userData.equals(Buffer.from(template.inputs.userData, "base64"))).toBe(true);
+        expect(gateway.cloudConfig.startsWith("#cloud-config\n")).toBe(true);
+        expect(gateway.files.map((f) => f.path)).toEqual(["/etc/wso2am/gateway.env", "/etc/wso2am/boot-loader.env", "/usr/local/sbin/wso2am-bootstrap"]);
+        const script = gateway.files.find((f) => f.path === "/usr/local/sbin/wso2am-bootstrap")!;
+        const object = dev.resources.find((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2")!;
+        expect(script).toMatchObject({ permissions: "0755", owner: "root:root" });
+        expect(sha256Hex(script.content)).toBe(sha256Hex(object.inputs.content));
+    });
+
+    it("are none for a stack without gateways, and refused where the loader would refuse the script", () => {
+        expect(renderedGateway(dev.resources, planCluster(sampleConfig()))).toBeUndefined();
+        const tampered = withGatewayFleet(dev.resources).map((r) =>
+            r.type === "aws:s3/bucketObjectv2:BucketObjectv2" ? { ...r, inputs: { ...r.inputs, content: `${r.inputs.content}#\n` } } : r,
+        );
+        expect(() => renderedGateway(tampered, withGateways)).toThrow(/^gateway: the boot loader would refuse s3:\/\//);
+        expect(() => renderedGateway(dev.resources, withGateways)).toThrow(/expected one launch template in the gateway fleet, found 0/);
+    });
+});
+
 describe("cost.md and cost.json", () => {
     it("price what the render holds in the stack's region", () => {
         const json = JSON.parse(fs.readFileSync(path.join(dev.outDir, "cost.json"), "utf8"));
@@ -113,6 +197,15 @@ describe("cost.md and cost.json", () => {
         expect(md).toContain(`| EC2 t3.large | 1,460 h | $0.0912 | $133.15 |`);
         expect(md).toContain("| RDS MySQL db.t4g.medium single-AZ | 730 h |");
         expect(md).toMatch(/^# Monthly cost: dev \(eu-west-1\)/);
+        expect(md).not.toContain("Auto Scaling");
+    });
+
+    it("price prod's gateways from the group's minimum to its maximum; the total counts the minimum and states the maximum", () => {
+        const md = fs.readFileSync(path.join(prod.outDir, "cost.md"), "utf8");
+        expect(md).toContain("| EC2 c6i.large, Universal Gateways | 1,460–4,380 h | $0.096 | $140.16–$420.48 |");
+        expect(md).toContain("| EBS gp3 root volumes, Universal Gateways | 40–120 GB-month | $0.088 | $3.52–$10.56 |");
+        expect(prod.cost.maxTotalUsd! - prod.cost.totalUsd).toBeCloseTo(280.32 + 7.04 + 8.4, 6);
+        expect(md).toContain(`(up to $${prod.cost.maxTotalUsd!.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} with the Auto Scaling groups at their maximum)`);
     });
 
 });
