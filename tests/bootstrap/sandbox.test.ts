@@ -44,6 +44,19 @@ let base: string;
 let n = 0;
 const fresh = (opts: Parameters<typeof makeSandbox>[3] = {}): Sandbox => makeSandbox(base, `node-${++n}`, fx, opts);
 
+/** Every file of a sandbox's root with its mtime, mode and content: equal snapshots mean nothing was touched. */
+const snapshot = (sb: Sandbox): Record<string, string> =>
+    Object.fromEntries(walk(sb.root).map((f) => [f, `${fs.statSync(f).mtimeMs} ${fs.statSync(f).mode} ${fs.readFileSync(f).toString("base64")}`]));
+
+/** The boot run again on a copy of a booted machine: its result, the commands it called, the root before and after. */
+async function bootAgain(booted: Sandbox): Promise<{ r: RunResult; again: string[]; before: Record<string, string>; after: Record<string, string> }> {
+    const sb = copySandbox(booted, `node-${++n}`);
+    const before = snapshot(sb);
+    const firstCalls = calls(sb).length;
+    const r = await runBootstrap(sb);
+    return { r, again: calls(sb).slice(firstCalls), before, after: snapshot(sb) };
+}
+
 /** What the program renders for a node and what its first boot gave. */
 interface BootedNode {
     readonly sb: Sandbox;
@@ -279,17 +292,10 @@ suite("bootstrap.sh in a sandbox", () => {
     test.concurrent("a second run on a configured node changes nothing", async () => {
         const first = await bootedNode();
         expect(first.r.code).toBe(0);
-        const sb = copySandbox(first.sb, `node-${++n}`);
-        const snapshot = (): Record<string, string> => Object.fromEntries(
-            walk(sb.root).map((f) => [f, `${fs.statSync(f).mtimeMs} ${fs.statSync(f).mode} ${fs.readFileSync(f).toString("base64")}`]));
-        const before = snapshot();
-        const firstCalls = calls(sb).length;
-
-        const r = await runBootstrap(sb);
+        const { r, again, before, after } = await bootAgain(first.sb);
         expect(r.code).toBe(0);
         expect(stepsStarted(r.stderr)).toEqual(ALL_STEPS);
-        expect(snapshot()).toEqual(before);
-        const again = calls(sb).slice(firstCalls);
+        expect(after).toEqual(before);
         // only the health check is fetched, nothing installed, no schema script, no seeding, no mount
         expect(again.filter((l) => l.startsWith("curl "))).toEqual([
             "curl -fsk --max-time 10 -o /dev/null https://127.0.0.1:9443/api/am/gateway/v2/server-startup-healthcheck",
@@ -733,16 +739,10 @@ suite("a gateway rendered by the program", () => {
     test.concurrent("a second run on a configured gateway changes nothing", async () => {
         const first = await bootedGateway();
         expect(first.r.code).toBe(0);
-        const sb = copySandbox(first.sb, `node-${++n}`);
-        const snapshot = (): Record<string, string> => Object.fromEntries(
-            walk(sb.root).map((f) => [f, `${fs.statSync(f).mtimeMs} ${fs.statSync(f).mode} ${fs.readFileSync(f).toString("base64")}`]));
-        const before = snapshot();
-        const firstCalls = calls(sb).length;
-        const r = await runBootstrap(sb);
+        const { r, again, before, after } = await bootAgain(first.sb);
         expect(r.code).toBe(0);
         expect(stepsStarted(r.stderr)).toEqual(GATEWAY_STEPS);
-        expect(snapshot()).toEqual(before);
-        const again = calls(sb).slice(firstCalls);
+        expect(after).toEqual(before);
         expect(again.filter((l) => l.startsWith("curl "))).toEqual([CONTROL_PLANE, HEALTH]);
         for (const prefix of ["dnf ", "useradd ", "groupadd ", "mount", "mysql", "systemctl restart"]) expect(again.filter((l) => l.startsWith(prefix))).toEqual([]);
         expect(r.stderr).toContain("keystore and truststore up to date");

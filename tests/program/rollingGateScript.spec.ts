@@ -19,6 +19,22 @@ const OLD = "i-0old0000000000000";
 const OTHER = "i-0other00000000000";
 const LOG_GROUP = "/wso2-apim-ha/dev/nodes";
 
+/** The stand-ins' common end: the nth answer recorded for the call's key (the last one once they run out), an ERROR answer as the CLI's failure. */
+const PLAY_BACK = `n=0
+if [[ -f \${dir}/count-\${key} ]]; then read -r n <"\${dir}/count-\${key}"; fi
+n=$((n + 1))
+printf '%s\\n' "\${n}" >"\${dir}/count-\${key}"
+[[ -d \${dir}/\${key} ]] || exit 0
+while ((n > 1)) && [[ ! -f \${dir}/\${key}/\${n} ]]; do n=$((n - 1)); done
+answer=""
+IFS= read -r -d '' answer <"\${dir}/\${key}/\${n}" || true
+if [[ \${answer} == ERROR* ]]; then
+    printf '%s\\n' "\${answer#ERROR }" >&2
+    exit 255
+fi
+printf '%s\\n' "\${answer}"
+`;
+
 const FAKE_AWS = `#!/bin/bash
 # Stand-in for the AWS CLI: the n-th call for a target group or boot log answers with $FAKE_AWS/<key>/<n>
 # (the last answer repeats); an answer starting with ERROR fails like the CLI does. No answers: empty output.
@@ -38,20 +54,7 @@ for arg in "$@"; do
     prev="\${arg}"
 done
 printf '%s\\n' "\${key}" >>"\${dir}/keys"
-n=0
-if [[ -f \${dir}/count-\${key} ]]; then read -r n <"\${dir}/count-\${key}"; fi
-n=$((n + 1))
-printf '%s\\n' "\${n}" >"\${dir}/count-\${key}"
-[[ -d \${dir}/\${key} ]] || exit 0
-while ((n > 1)) && [[ ! -f \${dir}/\${key}/\${n} ]]; do n=$((n - 1)); done
-answer=""
-IFS= read -r -d '' answer <"\${dir}/\${key}/\${n}" || true
-if [[ \${answer} == ERROR* ]]; then
-    printf '%s\\n' "\${answer#ERROR }" >&2
-    exit 255
-fi
-printf '%s\\n' "\${answer}"
-`;
+${PLAY_BACK}`;
 
 type Target = [id: string, state: string, reason?: string];
 /** One describe-target-health answer: the targets of the group, or a CLI error. */
@@ -401,20 +404,7 @@ for arg in "$@"; do
     prev="\${arg}"
 done
 printf '%s\\n' "$*" >>"\${dir}/calls"
-n=0
-if [[ -f \${dir}/count-\${key} ]]; then read -r n <"\${dir}/count-\${key}"; fi
-n=$((n + 1))
-printf '%s\\n' "\${n}" >"\${dir}/count-\${key}"
-[[ -d \${dir}/\${key} ]] || exit 0
-while ((n > 1)) && [[ ! -f \${dir}/\${key}/\${n} ]]; do n=$((n - 1)); done
-answer=""
-IFS= read -r -d '' answer <"\${dir}/\${key}/\${n}" || true
-if [[ \${answer} == ERROR* ]]; then
-    printf '%s\\n' "\${answer#ERROR }" >&2
-    exit 255
-fi
-printf '%s\\n' "\${answer}"
-`;
+${PLAY_BACK}`;
 
 describe("the gateways' group gate", () => {
     const ASG = "wso2-apim-dev-gateways";

@@ -5,14 +5,13 @@ import * as path from "path";
 import { promisify } from "util";
 import * as YAML from "yaml";
 import { planCluster } from "../../lib/plan/clusterPlan";
-import { MAX_NODES } from "../../lib/config/stackConfig";
 import { gatewayFiles, renderGatewayUserData } from "../../lib/node/gatewayUserData";
 import { renderGatewayDeploymentToml } from "../../lib/node/gatewayDeploymentToml";
 import { renderNodeUserData, USER_DATA_BUDGET_BYTES } from "../../lib/node/nodeUserData";
 import { parseNodeEnvFile } from "../../lib/node/nodeEnvironment";
 import { decodeUserData, writtenFiles } from "../../lib/node/userDataDecoding";
 import { GATEWAY_BOOT_LOG_STREAM_PATTERN, GATEWAY_LOG_STREAM_PREFIX } from "../../lib/aws/rollingGate";
-import { sampleConfig, sampleFacts, sampleGatewayFacts } from "../support/sampleConfig";
+import { largestConfigOverrides, sampleConfig, sampleFacts, sampleGatewayFacts } from "../support/sampleConfig";
 import { requireTool } from "../support/validators";
 import { scratchDir } from "../support/scratchDir";
 
@@ -23,22 +22,8 @@ const template = (name: string) => fs.readFileSync(path.join(TEMPLATES, name), "
 
 const GATEWAYS = { gatewaysEnabled: true, gatewayDistributionSha256: "c".repeat(64), gatewayJvmHeapSizeMb: 3072 };
 
-function hostOfLength(prefix: string, length: number): string {
-    const suffix = ".example.com";
-    return prefix + "x".repeat(length - prefix.length - suffix.length) + suffix;
-}
-
 /** The most the gateways' files carry: every node's brokers and traffic managers, long names, analytics on. */
-const largest = sampleConfig({
-    ...GATEWAYS,
-    nodeCount: MAX_NODES,
-    portalHostName: hostOfLength("api-", 60),
-    gatewayHostName: hostOfLength("gw-", 60),
-    privateZoneName: "wso2-api-manager.production.internal",
-    analyticsEnabled: true,
-    analyticsConfigEndpoint: "https://analytics-event-auth.choreo.dev/auth/v1",
-    analyticsAuthToken: "offline-secret-config-analyticsAuthToken",
-});
+const largest = sampleConfig({ ...GATEWAYS, ...largestConfigOverrides() });
 const longFacts = {
     ...sampleGatewayFacts,
     logGroupName: `/wso2-apim-ha/${"x".repeat(40)}/gateways`,

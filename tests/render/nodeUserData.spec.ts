@@ -11,8 +11,7 @@ import { bootScriptArtifact } from "../../lib/node/bootScript";
 import { parseNodeEnvFile } from "../../lib/node/nodeEnvironment";
 import { decodeUserData, writtenFiles } from "../../lib/node/userDataDecoding";
 import { deterministicGzip } from "../../lib/node/deterministicGzip";
-import { sampleConfig, sampleFacts } from "../support/sampleConfig";
-import { MAX_NODES } from "../../lib/config/stackConfig";
+import { largestConfigOverrides, sampleConfig, sampleFacts } from "../support/sampleConfig";
 import { requireTool } from "../support/validators";
 import { scratchDir } from "../support/scratchDir";
 
@@ -20,22 +19,8 @@ const execFileAsync = promisify(execFile);
 // made when the spec loads, so removed with the test file's scratch folders even when -t runs none of its tests
 const tmp = scratchDir("user-data");
 
-/** Host names of exactly `length` characters, the longest the size test has to carry. */
-function hostOfLength(prefix: string, length: number): string {
-    const suffix = ".example.com";
-    return prefix + "x".repeat(length - prefix.length - suffix.length) + suffix;
-}
-
 // The largest node count the config accepts: every node's file lists every other node.
-const largest = sampleConfig({
-    nodeCount: MAX_NODES,
-    portalHostName: hostOfLength("api-", 60),
-    gatewayHostName: hostOfLength("gw-", 60),
-    privateZoneName: "wso2-api-manager.production.internal",
-    analyticsEnabled: true,
-    analyticsConfigEndpoint: "https://analytics-event-auth.choreo.dev/auth/v1",
-    analyticsAuthToken: "offline-secret-config-analyticsAuthToken",
-});
+const largest = sampleConfig(largestConfigOverrides());
 
 /** node:zlib's functions that compress, sync, async and streaming (zstd where this Node has it). */
 const COMPRESSING = /^(?:(?:gzip|deflate|deflateRaw|brotliCompress|zstdCompress)(?:Sync)?|create(?:Gzip|Deflate|DeflateRaw|BrotliCompress|ZstdCompress))$/;

@@ -1,4 +1,4 @@
-import { parseStackConfig, StackConfig } from "../../lib/config/stackConfig";
+import { MAX_NODES, parseStackConfig, StackConfig } from "../../lib/config/stackConfig";
 import { GatewayCloudFacts, NodeCloudFacts } from "../../lib/node/nodeEnvironment";
 import { bootScriptArtifact } from "../../lib/node/bootScript";
 
@@ -31,3 +31,22 @@ export const sampleGatewayFacts: GatewayCloudFacts = {
     logGroupName: "/wso2-apim-ha/dev/gateways",
     bootScript: sampleFacts.bootScript,
 };
+
+/** Host names of exactly `length` characters, the longest a user-data size test has to carry. */
+export function hostOfLength(prefix: string, length: number): string {
+    const suffix = ".example.com";
+    return prefix + "x".repeat(length - prefix.length - suffix.length) + suffix;
+}
+
+/** The keys that make a machine's files largest: every node, 60-character host names, a long zone, analytics on. */
+export function largestConfigOverrides(): Record<string, unknown> {
+    return {
+        nodeCount: MAX_NODES,
+        portalHostName: hostOfLength("api-", 60),
+        gatewayHostName: hostOfLength("gw-", 60),
+        privateZoneName: "wso2-api-manager.production.internal",
+        analyticsEnabled: true,
+        analyticsConfigEndpoint: "https://analytics-event-auth.choreo.dev/auth/v1",
+        analyticsAuthToken: "offline-secret-config-analyticsAuthToken",
+    };
+}
