@@ -26,6 +26,7 @@ import { bootScriptArtifact } from "../lib/node/bootScript";
 import { ApiManagerNode } from "./apiManagerNode";
 import { Operations } from "./operations";
 import { GatewayFleet } from "./gatewayFleet";
+import { gatewaySecretKeys } from "../lib/node/gatewayDeploymentToml";
 
 export interface ApiManagerClusterArgs {
     /**
@@ -134,6 +135,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                 kmsKeyArn: key.keyArn,
                 analyticsAuthToken: config.analytics.enabled ? config.analytics.authToken : undefined,
                 recoveryWindowInDays: config.deletionProtection ? 30 : 7,
+                gatewaySecretKeys: plan.gateways ? gatewaySecretKeys(config, plan) : undefined,
             },
             opt,
         );
@@ -299,7 +301,8 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                     kmsKeyArn: key.keyArn,
                     amiId: ami.id,
                     ignoreAmiChanges: ami.lookedUp,
-                    secretArn: secrets.secretArn,
+                    // their own secret, without the database passwords
+                    secretArn: secrets.gatewaySecretArn!,
                     keystoreCertificatePem: secrets.keystoreCertificatePem,
                     region,
                     bootScript: boot.bootScript,
@@ -314,7 +317,7 @@ export class ApiManagerCluster extends pulumi.ComponentResource {
                     bootDependencies: [
                         ...network.privateEgress.flat(),
                         ...groups.gatewayBootRules,
-                        secrets.secretValue,
+                        secrets.gatewaySecretValue!,
                         ...boot.readyForNodes,
                         ...(endpoints ? [endpoints] : []),
                     ],

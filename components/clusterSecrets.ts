@@ -23,6 +23,11 @@ export interface ClusterSecretsArgs {
      * (dev stacks that are torn down and recreated), otherwise 7-30.
      */
     readonly recoveryWindowInDays?: number;
+    /**
+     * With Universal Gateways: the keys of their own secret (lib/node/gatewayDeploymentToml.ts
+     * gatewaySecretKeys), a subset of the stack secret's, so a gateway cannot read the database passwords.
+     */
+    readonly gatewaySecretKeys?: readonly string[];
 }
 
 /** Generated passwords: alphanumeric, since WSO2's AMQP URL breaks on @ # / ? % ' and systemd env files on quotes. */
@@ -47,9 +52,17 @@ export function validateRecoveryWindow(days: number): number {
     return days;
 }
 
+/** The gateways' document: exactly `keys` of the stack secret's, each of which it must carry. */
+export function gatewaySecretDocument(doc: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> {
+    const missing = keys.filter((k) => doc[k] === undefined);
+    if (missing.length > 0) throw new Error(`ClusterSecrets: the gateways need ${missing.join(", ")}, which the stack secret lacks`);
+    return Object.fromEntries(keys.map((k) => [k, doc[k]]));
+}
+
 /**
  * Every secret the cluster needs, generated once and identical on every node, in one Secrets Manager
- * secret encrypted with the stack key, that nodes read at boot (never through user data).
+ * secret encrypted with the stack key, that nodes read at boot (never through user data); with gateways,
+ * a second one holding only what they read.
  */
 export class ClusterSecrets extends pulumi.ComponentResource {
     readonly secretArn: pulumi.Output<string>;
@@ -59,6 +72,9 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     readonly keystoreCertificatePem: pulumi.Output<string>;
     /** The secret's value (its version): whoever reads the secret at start-up must wait for it, not just for the secret. */
     readonly secretValue: pulumi.Resource;
+    /** Only with gatewaySecretKeys: the gateways' secret and its value (the gateways wait for the value). */
+    readonly gatewaySecretArn?: pulumi.Output<string>;
+    readonly gatewaySecretValue?: pulumi.Resource;
 
     constructor(name: string, args: ClusterSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         const recoveryWindowInDays = validateRecoveryWindow(args.recoveryWindowInDays ?? 7);
@@ -96,17 +112,6 @@ export class ClusterSecrets extends pulumi.ComponentResource {
             parent,
         );
 
-        // No fixed name: a replacement must not collide with the old secret during its recovery window.
-        const secret = new aws.secretsmanager.Secret(
-            `${name}-secret`,
-            {
-                namePrefix: `${pulumi.getProject()}/${pulumi.getStack()}/`,
-                description: "WSO2 API-M passwords, encryption key and keystore; the nodes read it at boot",
-                kmsKeyId: args.kmsKeyArn,
-                recoveryWindowInDays,
-            },
-            parent,
-        );
         const analyticsAuthToken = args.analyticsAuthToken === undefined ? undefined : pulumi.output(args.analyticsAuthToken);
         const document = pulumi
             .all([
@@ -116,21 +121,44 @@ export class ClusterSecrets extends pulumi.ComponentResource {
                 keystoreCert.certPem,
             ])
             .apply(([[admin, db, keystore, truststore, encryption, dbMaster], analytics, privateKeyPem, certificatePem]) =>
-                JSON.stringify(
-                    clusterSecretDocument({
-                        adminPassword: admin,
-                        dbPassword: db,
-                        keystorePassword: keystore,
-                        truststorePassword: truststore,
-                        encryptionKey: encryption,
-                        analyticsAuthToken: analytics,
-                        dbMasterPassword: dbMaster,
-                        keystorePrivateKeyPem: privateKeyPem,
-                        keystoreCertificatePem: certificatePem,
-                    }),
-                ),
+                clusterSecretDocument({
+                    adminPassword: admin,
+                    dbPassword: db,
+                    keystorePassword: keystore,
+                    truststorePassword: truststore,
+                    encryptionKey: encryption,
+                    analyticsAuthToken: analytics,
+                    dbMasterPassword: dbMaster,
+                    keystorePrivateKeyPem: privateKeyPem,
+                    keystoreCertificatePem: certificatePem,
+                }),
             );
-        this.secretValue = new aws.secretsmanager.SecretVersion(`${name}-secret-value`, { secretId: secret.id, secretString: pulumi.secret(document) }, parent);
+        // No fixed name: a replacement must not collide with the old secret during its recovery window.
+        const stored = (part: string, description: string, value: pulumi.Output<Record<string, string>>) => {
+            const secret = new aws.secretsmanager.Secret(
+                `${name}-${part}`,
+                { namePrefix: `${pulumi.getProject()}/${pulumi.getStack()}/`, description, kmsKeyId: args.kmsKeyArn, recoveryWindowInDays },
+                parent,
+            );
+            const version = new aws.secretsmanager.SecretVersion(
+                `${name}-${part}-value`,
+                { secretId: secret.id, secretString: pulumi.secret(value.apply((doc) => JSON.stringify(doc))) },
+                parent,
+            );
+            return { secret, version };
+        };
+        const { secret, version } = stored("secret", "WSO2 API-M passwords, encryption key and keystore; the nodes read it at boot", document);
+        this.secretValue = version;
+        if (args.gatewaySecretKeys) {
+            const keys = args.gatewaySecretKeys;
+            const gateway = stored(
+                "gateway-secret",
+                "WSO2 API-M Universal Gateways' passwords and keystore, no database password; the gateways read it at boot",
+                document.apply((doc) => gatewaySecretDocument(doc, keys)),
+            );
+            this.gatewaySecretArn = gateway.secret.arn;
+            this.gatewaySecretValue = gateway.version;
+        }
 
         this.secretArn = secret.arn;
         this.dbMasterPassword = dbMasterPassword;
@@ -139,6 +167,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
             secretArn: this.secretArn,
             dbMasterPassword: this.dbMasterPassword,
             keystoreCertificatePem: this.keystoreCertificatePem,
+            gatewaySecretArn: this.gatewaySecretArn,
         });
     }
 }

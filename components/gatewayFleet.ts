@@ -28,7 +28,7 @@ export interface GatewayFleetArgs {
     readonly amiId: pulumi.Input<string>;
     /** True when amiId was looked up: later AMI releases then make no new template version (no silent roll). Default false. */
     readonly ignoreAmiChanges?: boolean;
-    /** The stack secret the gateways read at boot, and its region. */
+    /** The gateways' own secret (ClusterSecrets gatewaySecretArn, no database password), read at boot, and its region. */
     readonly secretArn: pulumi.Input<string>;
     /** The cluster certificate in the secret (public): its digest in user data rolls the gateways when it changes. */
     readonly keystoreCertificatePem: pulumi.Input<string>;

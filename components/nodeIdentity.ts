@@ -4,7 +4,7 @@ import { ec2AssumeRolePolicy, nodeRolePolicy } from "../lib/aws/nodeRolePolicy";
 import { nodeMetricsNamespace } from "../lib/node/logShipping";
 
 export interface NodeIdentityArgs {
-    /** The stack's one secret; the nodes may read only this one. */
+    /** The one secret the role may read: the stack secret (nodes) or the gateways' own. */
     readonly secretArn: pulumi.Input<string>;
     /** The stack key: it encrypts the secret (the nodes may decrypt only through Secrets Manager) and the node log group. */
     readonly kmsKeyArn: pulumi.Input<string>;

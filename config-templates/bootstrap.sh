@@ -142,9 +142,11 @@ env_line() {
 }
 
 step_secrets() {
-  local k v text
+  local k v text n=
   load_secret
-  for k in ADMIN_PASSWORD DB_PASSWORD KEYSTORE_PASSWORD TRUSTSTORE_PASSWORD ENCRYPTION_KEY; do secret "WSO2_$k" >/dev/null; done
+  # a gateway's own secret has no database password, and the encryption key only if deployment.toml uses it
+  [[ $ROLE != node ]] || n=1
+  for k in ADMIN_PASSWORD ${n:+DB_PASSWORD} KEYSTORE_PASSWORD TRUSTSTORE_PASSWORD ${n:+ENCRYPTION_KEY}; do secret "WSO2_$k" >/dev/null; done
   # the server's environment gets only deployment.toml's $env{WSO2_*} values ($secret{} ones: step_vault)
   text=$({ grep -o '[$]env{WSO2_[A-Z0-9_]*}' "$ROOT$CONF/deployment.toml" || :; } | sort -u | while read -r k; do
     k=${k#\$env\{} k=${k%\}}

@@ -1,9 +1,9 @@
 /**
- * The nodes' own IAM permissions, beyond the AWS-managed SSM policy: read this stack's one secret and its
+ * The nodes' own IAM permissions, beyond the AWS-managed SSM policy: read this stack's secret and its
  * boot scripts, mount this stack's file system through its access point, write to this stack's node log
  * group and metrics namespace. Nothing else, and no wildcard action; the one wildcard resource is
  * PutMetricData's (below). The Universal Gateways get the same document without a file system (they
- * mount none), naming their own log group and namespace.
+ * mount none), naming their own secret (no database password), log group and namespace.
  */
 
 export interface NodeRolePolicyArns {

@@ -4,6 +4,7 @@ import * as TOML from "@iarna/toml";
 import { ApimVersion, StackConfig } from "../config/stackConfig";
 import { ClusterPlan } from "../plan/clusterPlan";
 import { PORTS } from "../plan/ports";
+import { deploymentTomlSecretKeys } from "../plan/secretKeys";
 import { TARGET_KEEP_ALIVE_SECONDS } from "../aws/loadBalancerRouting";
 import {
     BASE_DEPLOYMENT_TOML,
@@ -106,4 +107,9 @@ export function renderGatewayDeploymentToml(
     const merged = mergeToml(TOML.parse(baseToml) as Table, derivedGatewayValues(config, plan));
     const header = `# Universal Gateway: rendered by the wso2-apim-ha Pulumi program; edits on an instance are lost on replacement.\n`;
     return header + TOML.stringify(merged as TOML.JsonMap);
+}
+
+/** What the gateways' own secret holds: what their deployment.toml references, and the keystore. */
+export function gatewaySecretKeys(config: StackConfig, plan: ClusterPlan): string[] {
+    return deploymentTomlSecretKeys(renderGatewayDeploymentToml(config, plan));
 }

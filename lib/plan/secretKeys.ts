@@ -37,3 +37,19 @@ export function vaultAlias(secretKey: string): string {
 export function vaultPlaceholder(secretKey: string): string {
     return `$secret{${vaultAlias(secretKey)}}`;
 }
+
+/**
+ * The secret keys a machine without a database step reads (the Universal Gateways): each `$secret{alias}`
+ * and `$env{WSO2_*}` of its deployment.toml, and the keystore's PEMs, sorted. The gateways' secret holds
+ * exactly these, so it never carries a database password.
+ */
+export function deploymentTomlSecretKeys(deploymentToml: string): string[] {
+    const known = new Set<string>(Object.values(SERVER_SECRET_ENV));
+    const keys = new Set<string>([BOOT_ONLY_SECRET_KEYS.keystorePrivateKeyPem, BOOT_ONLY_SECRET_KEYS.keystoreCertificatePem]);
+    for (const [, alias, env] of deploymentToml.matchAll(/\$secret\{([^}]*)\}|\$env\{(WSO2_[A-Z0-9_]*)\}/g)) {
+        const key = env ?? `WSO2_${alias.toUpperCase()}`;
+        if (!known.has(key)) throw new Error(`deploymentTomlSecretKeys: ${key} is no key of the stack secret`);
+        keys.add(key);
+    }
+    return [...keys].sort();
+}

@@ -12,12 +12,13 @@ import { sampleConfig, sampleFacts, sampleGatewayFacts } from "../support/sample
 import { planCluster } from "../../lib/plan/clusterPlan";
 import { renderNodeUserData } from "../../lib/node/nodeUserData";
 import { renderGatewayUserData } from "../../lib/node/gatewayUserData";
+import { gatewaySecretKeys } from "../../lib/node/gatewayDeploymentToml";
 import { writtenFiles } from "../../lib/node/userDataDecoding";
 import { bootScriptArtifact } from "../../lib/node/bootScript";
 import { parse as parseYaml } from "yaml";
 import { createHash } from "crypto";
 import {
-    APIM_HOME, Fixtures, RunResult, Sandbox, buildFixtures, calls, copySandbox, keytool, makeSandbox, runBootstrap, runProcess, sh, sha256, stepsStarted, tempDir, unpacked, walk,
+    APIM_HOME, Fixtures, RunResult, Sandbox, buildFixtures, calls, copySandbox, keytool, makeSandbox, runBootstrap, runProcess, secretsWith, sh, sha256, stepsStarted, tempDir, unpacked, walk,
     STUBBED as SANDBOX_STUBS,
     DEPLOYMENT_TOML, VERSION, GATEWAY_PACK, GATEWAY_UNIT,
 } from "./fixtures/sandbox";
@@ -423,6 +424,14 @@ suite("bootstrap.sh in a sandbox", () => {
         }
     });
 
+    test.concurrent("a node's secret without the database password stops the boot in its first step (a gateway's needs none)", async () => {
+        const sb = fresh();
+        fs.writeFileSync(sb.env.STUB_SECRET_FILE as string, JSON.stringify(secretsWith(fx, Object.keys(fx.secrets).filter((k) => k !== "WSO2_DB_PASSWORD"))));
+        const r = await runBootstrap(sb, { WSO2AM_STEPS: "secrets" });
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/\[secrets\] FAILED: secret arn:aws:secretsmanager:\S+ has no value for WSO2_DB_PASSWORD\n$/);
+    });
+
     test.concurrent("a missing parameter or an unknown step is refused before anything runs", async () => {
         const sb = fresh();
         const envFile = path.join(sb.root, "etc/wso2am/node.env");
@@ -665,6 +674,8 @@ const bootedGateway = () => (gatewayBoot ??= (async () => {
     const plan = planCluster(config);
     const { cloudConfig } = renderGatewayUserData(config, plan, sampleGatewayFacts);
     const sb = fresh();
+    // the gateways' own secret: exactly the keys the program derives, so no database password
+    fs.writeFileSync(sb.env.STUB_SECRET_FILE as string, JSON.stringify(secretsWith(fx, gatewaySecretKeys(config, plan))));
     const files = writtenFiles(cloudConfig);
     for (const file of files) {
         const target = path.join(sb.root, file.path);
@@ -692,6 +703,7 @@ suite("a gateway rendered by the program", () => {
         const env = read(path.join(root, "etc/wso2am/node.env"));
         expect(env).toContain('ROLE="gateway"');
         expect(env).not.toMatch(/^(DB_|EFS_|MYSQL_|RDS_)/m);
+        expect(Object.keys(JSON.parse(read(sb.env.STUB_SECRET_FILE as string))).filter((k) => /^(WSO2_)?DB_/.test(k))).toEqual([]);
 
         // the gateway pack, unpacked with its start script; no JDBC driver
         expect(owner(path.join(root, APIM_HOME, "bin/gateway.sh"))).toBe("10001:10001");

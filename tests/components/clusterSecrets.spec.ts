@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { installOfflineMocks, OFFLINE_SECRET_PREFIX, OfflineRun, RecordedResource } from "../../lib/offline/offlineMocks";
-import { BOOT_ONLY_SECRET_KEYS, SERVER_SECRET_ENV } from "../../lib/plan/secretKeys";
+import { BOOT_ONLY_SECRET_KEYS, SERVER_SECRET_ENV, deploymentTomlSecretKeys } from "../../lib/plan/secretKeys";
+import { gatewaySecretKeys, renderGatewayDeploymentToml } from "../../lib/node/gatewayDeploymentToml";
 import { clusterSecretDocument } from "../../lib/aws/clusterSecretDocument";
 import { planCluster } from "../../lib/plan/clusterPlan";
 import { one, ofType, plain, plainSecretPaths, resolve, settle, tree, wasSecret } from "../support/componentRun";
 import { sampleConfig } from "../support/sampleConfig";
-import { keystoreCertificateDnsNames } from "../../components/clusterSecrets";
+import { gatewaySecretDocument, keystoreCertificateDnsNames } from "../../components/clusterSecrets";
 import type { ClusterSecrets as ClusterSecretsClass } from "../../components/clusterSecrets";
 
 const T = {
@@ -23,6 +24,15 @@ const ANALYTICS_TOKEN = `${OFFLINE_SECRET_PREFIX}analytics-token`;
 const config = sampleConfig({ nodeCount: 2 });
 const plan = planCluster(config);
 const STACK_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-stack-key";
+/** A 4.7 stack with gateways and analytics: its gateways reference every server value but the database's. */
+const GATEWAYS = { gatewaysEnabled: true, gatewayDistributionSha256: "c".repeat(64) };
+const gatewayConfig = sampleConfig({
+    ...GATEWAYS,
+    analyticsEnabled: true,
+    analyticsConfigEndpoint: "https://analytics.example.com/auth/v1",
+    analyticsAuthToken: "offline-secret-config-analyticsAuthToken",
+});
+const gatewayPlan = planCluster(gatewayConfig);
 const CONTRACT_KEYS = [...Object.values(SERVER_SECRET_ENV), ...Object.values(BOOT_ONLY_SECRET_KEYS)];
 
 interface Deployed {
@@ -36,18 +46,19 @@ interface Deployed {
 let run: OfflineRun;
 const deployed: Record<string, Deployed> = {};
 
-async function deploy(name: string, analyticsAuthToken?: pulumi.Input<string>): Promise<void> {
+async function deploy(name: string, analyticsAuthToken?: pulumi.Input<string>, gatewayKeys?: readonly string[]): Promise<void> {
     const { ClusterSecrets } = require("../../components/clusterSecrets") as { ClusterSecrets: typeof ClusterSecretsClass };
     const secrets = new ClusterSecrets(name, {
         hostNames: config.hostNames,
         nodeHostNames: plan.nodes.map((n) => n.hostName),
         kmsKeyArn: STACK_KEY_ARN,
         analyticsAuthToken,
+        gatewaySecretKeys: gatewayKeys,
     });
     const [secretArn, dbMasterPassword] = await Promise.all([resolve(secrets.secretArn), resolve(secrets.dbMasterPassword)]);
     await settle();
     const resources = tree(run, name);
-    const document = JSON.parse(plain(one(resources, T.version).inputs.secretString));
+    const document = JSON.parse(plain(resources.find((r) => r.name === `${name}-secret-value`)!.inputs.secretString));
     deployed[name] = { secrets, resources, document, secretArn, dbMasterPassword };
 }
 
@@ -55,6 +66,7 @@ beforeAll(async () => {
     run = installOfflineMocks();
     await deploy("secrets");
     await deploy("analytics", pulumi.secret(ANALYTICS_TOKEN));
+    await deploy("gateways", pulumi.secret(ANALYTICS_TOKEN), gatewaySecretKeys(gatewayConfig, gatewayPlan));
 });
 
 const d = () => deployed.secrets;
@@ -92,6 +104,60 @@ describe("the stack secret", () => {
         expect(new Set(values).size).toBe(values.length);
         expect(d().document[BOOT_ONLY_SECRET_KEYS.keystoreCertificatePem]).toMatch(/^-----BEGIN CERTIFICATE-----/);
     });
+});
+
+describe("the gateways' secret", () => {
+    const g = () => deployed.gateways;
+    const byName = (part: string) => g().resources.find((r) => r.name === `gateways-${part}`)!;
+    const gatewayDocument = () => JSON.parse(plain(byName("gateway-secret-value").inputs.secretString)) as Record<string, string>;
+
+    test("exists only with gateway keys", () => {
+        expect(ofType(d().resources, T.secret)).toHaveLength(1);
+        expect(d().secrets.gatewaySecretArn).toBeUndefined();
+        expect(ofType(g().resources, T.secret)).toHaveLength(2);
+    });
+
+    test("holds exactly the keys the gateways' deployment.toml references and the keystore's PEMs, no database password", () => {
+        const keys = gatewaySecretKeys(gatewayConfig, gatewayPlan);
+        expect(keys).toEqual(deploymentTomlSecretKeys(renderGatewayDeploymentToml(gatewayConfig, gatewayPlan)));
+        expect(keys).toEqual([
+            "KEYSTORE_CERTIFICATE_PEM",
+            "KEYSTORE_PRIVATE_KEY_PEM",
+            "WSO2_ADMIN_PASSWORD",
+            "WSO2_ANALYTICS_AUTH_TOKEN",
+            "WSO2_ENCRYPTION_KEY",
+            "WSO2_KEYSTORE_PASSWORD",
+            "WSO2_TRUSTSTORE_PASSWORD",
+        ]);
+        expect(Object.keys(gatewayDocument()).sort()).toEqual(keys);
+        expect(Object.keys(gatewayDocument()).filter((k) => /^(WSO2_)?DB_/.test(k))).toEqual([]);
+    });
+
+    test("carries the stack secret's values, written as a secret value", () => {
+        for (const [k, v] of Object.entries(gatewayDocument())) expect([k, v]).toEqual([k, g().document[k]]);
+        expect(wasSecret(byName("gateway-secret-value").inputs.secretString)).toBe(true);
+    });
+
+    test("is encrypted with the stack key, named and kept as the stack secret is, and its ARN exposed", async () => {
+        const [stack, gateway] = [byName("secret"), byName("gateway-secret")];
+        expect(gateway.inputs).toMatchObject({ kmsKeyId: STACK_KEY_ARN, namePrefix: stack.inputs.namePrefix, recoveryWindowInDays: 7 });
+        expect(gateway.inputs.name).toBeUndefined();
+        expect(byName("gateway-secret-value").inputs.secretId).toBe(gateway.id);
+        expect(await resolve(g().secrets.gatewaySecretArn!)).toBe(gateway.outputs.arn);
+        expect(gateway.outputs.arn).not.toBe(g().secretArn);
+    });
+
+    test("refuses a key the stack secret lacks (the analytics token without analytics)", () => {
+        expect(() => gatewaySecretDocument({ WSO2_ADMIN_PASSWORD: "a" }, ["WSO2_ADMIN_PASSWORD", "WSO2_ANALYTICS_AUTH_TOKEN"])).toThrow(/WSO2_ANALYTICS_AUTH_TOKEN/);
+    });
+});
+
+test("a 4.5 or 4.6 gateway's secret has no encryption key, and a placeholder the stack secret has no key for is refused", () => {
+    for (const version of ["4.5.0", "4.6.0"] as const) {
+        const c = sampleConfig({ ...GATEWAYS, apimVersion: version });
+        expect(gatewaySecretKeys(c, planCluster(c))).toEqual(["KEYSTORE_CERTIFICATE_PEM", "KEYSTORE_PRIVATE_KEY_PEM", "WSO2_ADMIN_PASSWORD", "WSO2_KEYSTORE_PASSWORD", "WSO2_TRUSTSTORE_PASSWORD"]);
+    }
+    expect(() => deploymentTomlSecretKeys('password = "$secret{ldap_password}"')).toThrow(/WSO2_LDAP_PASSWORD/);
 });
 
 test("passwords are 32 alphanumeric characters (safe in WSO2's AMQP URL and systemd env files)", () => {
@@ -150,7 +216,7 @@ test("plain outputs carry no secret", async () => {
 });
 
 test("outside the generators, generated secrets appear only inside secret values", () => {
-    for (const name of ["secrets", "analytics"]) {
+    for (const name of ["secrets", "analytics", "gateways"]) {
         for (const r of deployed[name].resources.filter((x) => !GENERATORS.has(x.type))) {
             expect({ name: r.name, leaks: [...plainSecretPaths(r.inputs), ...plainSecretPaths(r.outputs)] }).toEqual({ name: r.name, leaks: [] });
         }

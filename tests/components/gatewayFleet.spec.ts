@@ -17,6 +17,9 @@ let prod: ProgramModel;
 const FLEET = "wso2-gateways";
 const template = () => prod.named(`${FLEET}-template`);
 const group = () => prod.named(`${FLEET}-group`);
+/** The gateways' own secret (no database password) and the stack secret the nodes read. */
+const gatewaySecretArn = () => prod.named("wso2-secrets-gateway-secret").outputs.arn;
+const stackSecretArn = () => prod.named("wso2-secrets-secret").outputs.arn;
 /** The prod stack's first deploy, in minutes (docs/boot-and-recovery.md, "How long a first deploy takes"). */
 const PROD_FIRST_DEPLOY_MINUTES = 23;
 
@@ -67,10 +70,11 @@ describe("the launch template", () => {
         }
     });
 
-    it("carries the gateways' user data: a cloud-config that names the stack secret and the gateways' log group", () => {
+    it("carries the gateways' user data: a cloud-config that names the gateways' own secret and log group", () => {
         const { cloudConfig } = decodeUserData(template().inputs.userData);
         expect(cloudConfig.startsWith("#cloud-config")).toBe(true);
-        expect(cloudConfig).toContain(prod.ofType(T.secret)[0].outputs.arn);
+        expect(cloudConfig).toContain(`SECRET_ARN="${gatewaySecretArn()}"`);
+        expect(cloudConfig).not.toContain(stackSecretArn());
         expect(cloudConfig).toContain("/wso2-apim-ha/prod/gateways");
     });
 });
@@ -123,7 +127,7 @@ describe("the Auto Scaling group", () => {
         "wso2-network-private-<z>-rta": "puts that route on the subnet",
         "wso2-sg-gateway-out-443-0-0-0-0-0": "HTTPS out",
         "wso2-sg-vpc-endpoint-in-443-gateway": "the endpoints admitting the gateways (prod has VPC endpoints)",
-        "wso2-secrets-secret-value": "the secret's value, read by the first boot step",
+        "wso2-secrets-gateway-secret-value": "their secret's value, read by the first boot step",
         "wso2-boot-policy": "the boot bucket's TLS-only policy, in place before the first read",
         "wso2-gateways-identity-policy": "the role's rights to read the boot script and the secret, and to write logs",
     };
@@ -133,6 +137,7 @@ describe("the Auto Scaling group", () => {
         const expected = Object.keys(BOOT_NEEDS).flatMap((name) => (name.includes("<z>") ? ["1", "2"].map((z) => name.replace("<z>", z)) : [name]));
         expect(expected.filter((name) => !waitsFor.has(name))).toEqual([]);
         for (const endpoint of prod.ofType(T.vpcEndpoint)) expect(waitsFor).toContain(endpoint.name);
+        expect(waitsFor).not.toContain("wso2-secrets-secret-value");
         const closure = prod.dependencyClosure(group().name);
         const pair = prod.resources.filter((r: RecordedResource) => r.type === T.instance || r.type === T.rds || /^wso2-apim-\d+-healthy$/.test(r.name));
         expect(pair.map((r) => r.name).filter((name) => closure.has(name))).toEqual([]);
@@ -154,11 +159,12 @@ describe("scaling", () => {
 describe("the gateways' identity", () => {
     const statements = () => JSON.parse(prod.named(`${FLEET}-identity-policy`).inputs.policy).Statement;
 
-    it("reads the stack secret and the boot scripts, decrypts through Secrets Manager and S3 only, writes its own log group and namespace; no file system", () => {
+    it("reads only the gateways' own secret and the boot scripts, decrypts through Secrets Manager and S3 only, writes its own log group and namespace; no file system", () => {
         const actions = statements().flatMap((s: { Action: string[] }) => s.Action).sort();
         expect(actions).toEqual(["cloudwatch:PutMetricData", "kms:Decrypt", "kms:Decrypt", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "s3:GetObject", "secretsmanager:GetSecretValue"]);
         const find = (action: string) => statements().find((s: { Action: string[] }) => s.Action.includes(action));
-        expect(find("secretsmanager:GetSecretValue").Resource).toEqual([prod.ofType(T.secret)[0].outputs.arn]);
+        expect(find("secretsmanager:GetSecretValue").Resource).toEqual([gatewaySecretArn()]);
+        expect(JSON.stringify(statements())).not.toContain(stackSecretArn());
         expect(find("s3:GetObject").Resource).toEqual([`${prod.named("wso2-boot-bucket").outputs.arn}/boot/*`]);
         const logGroup = prod.named(`${FLEET}-identity-logs`);
         expect(find("logs:PutLogEvents").Resource).toEqual([logGroup.outputs.arn, `${logGroup.outputs.arn}:log-stream:*`]);

@@ -141,6 +141,21 @@ describe("the cluster certificate", () => {
     });
 });
 
+describe("the secrets with gateways", () => {
+    const readable = (model: ProgramModel, policy: string) =>
+        JSON.parse(model.named(policy).inputs.policy).Statement.filter((s: { Action: string[] }) => s.Action.includes("secretsmanager:GetSecretValue")).flatMap((s: { Resource: string[] }) => s.Resource);
+
+    it("gives the gateways a secret of their own, without the database passwords; the nodes keep the stack secret", () => {
+        expect(prod.ofType(T.secret).map((s) => s.name).sort()).toEqual(["wso2-secrets-gateway-secret", "wso2-secrets-secret"]);
+        expect(readable(prod, "wso2-gateways-identity-policy")).toEqual([prod.named("wso2-secrets-gateway-secret").outputs.arn]);
+        expect(readable(prod, "wso2-node-identity-policy")).toEqual([prod.named("wso2-secrets-secret").outputs.arn]);
+    });
+
+    it("dev, without gateways, has the one stack secret", () => {
+        expect(dev.ofType(T.secret).map((s) => s.name)).toEqual(["wso2-secrets-secret"]);
+    });
+});
+
 describe("the gateways' health gate", () => {
     it("waits for the group's instance refresh and healthy gateways in both target groups, reading their boot logs, and reruns for every new template version", () => {
         const gate = prod.named("wso2-gateways-healthy");

@@ -66,3 +66,12 @@ it("gives a role that mounts nothing (the gateways') the same document without t
     expect(gateways.Statement.map((s) => s.Sid)).toEqual(policy.Statement.map((s) => s.Sid).filter((sid) => sid !== "MountSharedArtifactsThroughAccessPoint"));
     expect(() => nodeRolePolicy({ ...withoutFileSystem, fileSystemArn: arns.fileSystemArn })).toThrow(/together, or neither/);
 });
+
+it("reads only the secret it is given: the gateways' own, which holds no database password, for theirs", () => {
+    const gatewaySecret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:wso2-gateways-GhIjKl";
+    const gateways = nodeRolePolicy({ ...arns, fileSystemArn: undefined, accessPointArn: undefined, secretArn: gatewaySecret });
+    expect(gateways.Statement.filter((s) => s.Action.some((a) => a.startsWith("secretsmanager:")))).toEqual([
+        { Sid: "ReadStackSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [gatewaySecret] },
+    ]);
+    expect(JSON.stringify(gateways)).not.toContain(arns.secretArn);
+});

@@ -152,7 +152,8 @@ describe("the Universal Gateways in the picture (a fleet laid over the dev rende
         expect(p).toContain('r_wso2_lb_websocket -->|"8099"| r_wso2_gateways_group');
         expect(p).not.toMatch(/r_wso2_lb_(gateway|websocket) -->\|"\d+"\| r_wso2_apim_/);
         expect(p).toMatch(/r_wso2_gateways_group -\.->\|"9443[^"]*"\| r_wso2_apim_1_instance/);
-        expect(p).toContain('r_wso2_gateways_group -.->|"reads (IAM)"| r_wso2_secrets_secret');
+        expect(p).toContain('r_wso2_gateways_group -.->|"reads (IAM)"| r_wso2_secrets_gateway_secret');
+        expect(p).not.toContain('r_wso2_gateways_group -.->|"reads (IAM)"| r_wso2_secrets_secret\n');
     });
 
     it("leaves the picture of a stack without gateways as it was", () => {
