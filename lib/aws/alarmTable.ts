@@ -129,40 +129,31 @@ export function alarmTable<Id>(input: AlarmTableInput<Id>): AlarmRow<Id>[] {
 
     // Load balancer.
     for (const tg of input.targetGroups) {
-        if (input.gateways?.targetGroupKeys.includes(tg.key)) {
-            const { minSize } = input.gateways;
-            rows.push(
-                row({
-                    key: `${tg.key}-healthy-hosts`,
-                    group: "load balancer",
-                    title: `Fewer than ${minSize} healthy gateways behind the ${tg.key} target group`,
-                    metric: { kind: "metric", metric: elb("HealthyHostCount", { TargetGroup: tg.arnSuffix, LoadBalancer: lb }), statistic: "Minimum" },
-                    comparison: "LessThanThreshold",
-                    threshold: minSize,
-                    unit: "hosts",
-                    periodSeconds: MINUTE,
-                    evaluationPeriods: 3,
-                    treatMissingData: "breaching",
-                    why: "The gateways serve this target group and their group keeps at least gatewayMinSize of them in service: fewer healthy ones means gateways fail their health check or cannot reach the control plane, and the rest carry all API traffic.",
-                    firstAction: "aws elbv2 describe-target-health --target-group-arn <arn> names the gateway; then the gateways-in-service alarm and its boot log stream gateway/<instance id>/boot.",
-                }),
-            );
-            continue;
-        }
+        // who serves the group: the gateways (their group keeps gatewayMinSize in service) or every node
+        const byGateways = input.gateways?.targetGroupKeys.includes(tg.key) ? input.gateways : undefined;
+        const serving = byGateways
+            ? {
+                  count: byGateways.minSize,
+                  noun: "gateways",
+                  why: "The gateways serve this target group and their group keeps at least gatewayMinSize of them in service: fewer healthy ones means gateways fail their health check or cannot reach the control plane, and the rest carry all API traffic.",
+                  firstAction: "aws elbv2 describe-target-health --target-group-arn <arn> names the gateway; then the gateways-in-service alarm and its boot log stream gateway/<instance id>/boot.",
+              }
+            : { count: nodeCount, noun: "nodes", why: "Every node serves every host name: one missing node halves the capacity and removes the spare.", firstAction: undefined };
         rows.push(
             row({
                 key: `${tg.key}-healthy-hosts`,
                 group: "load balancer",
-                title: `Fewer than ${nodeCount} healthy nodes behind the ${tg.key} target group`,
+                title: `Fewer than ${serving.count} healthy ${serving.noun} behind the ${tg.key} target group`,
                 metric: { kind: "metric", metric: elb("HealthyHostCount", { TargetGroup: tg.arnSuffix, LoadBalancer: lb }), statistic: "Minimum" },
                 comparison: "LessThanThreshold",
-                threshold: nodeCount,
+                threshold: serving.count,
                 unit: "hosts",
                 periodSeconds: MINUTE,
                 evaluationPeriods: 3,
                 // The load balancer reports the count every minute; silence means it cannot.
                 treatMissingData: "breaching",
-                why: "Every node serves every host name: one missing node halves the capacity and removes the spare.",
+                why: serving.why,
+                ...(serving.firstAction ? { firstAction: serving.firstAction } : {}),
             }),
         );
     }
